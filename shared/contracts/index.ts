@@ -1,0 +1,31 @@
+import { createContractRegistry } from "../kit/events/event-contract.ts";
+import { inventoryEvents } from "./inventory.ts";
+import { notificationEvents } from "./notifications.ts";
+import { orderEvents } from "./orders.ts";
+import { paymentEvents } from "./payments.ts";
+import { userEvents } from "./users.ts";
+
+export {
+  inventoryEvents,
+  productDefined,
+  skuSchema,
+  stockCommitted,
+  stockRejected,
+  stockReleased,
+  stockReserved,
+  stockRestocked,
+} from "./inventory.ts";
+export { notificationDelivered, notificationEvents, notificationRecorded, notificationTemplate } from "./notifications.ts";
+export { type CancellationReason, cancellationReason, orderCancelled, orderConfirmed, orderEvents, orderLine, orderPlaced } from "./orders.ts";
+export { paymentCaptured, paymentDeclined, paymentEvents, paymentRefunded, paymentVoided } from "./payments.ts";
+export { consumers, streams, subjects } from "./topology.ts";
+export { userEvents, userRegistered } from "./users.ts";
+
+/** Every event the shop knows, by type and version. */
+export const contracts = createContractRegistry([
+  ...userEvents,
+  ...orderEvents,
+  ...inventoryEvents,
+  ...paymentEvents,
+  ...notificationEvents,
+]);

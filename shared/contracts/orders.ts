@@ -1,0 +1,37 @@
+import { z } from "zod";
+import { defineEvent } from "../kit/events/event-contract.ts";
+
+export const orderLine = z.object({
+  sku: z.string().min(1),
+  quantity: z.number().int().positive(),
+  unitPriceCents: z.number().int().nonnegative(),
+});
+
+export const cancellationReason = z.enum(["out_of_stock", "payment_declined", "customer_cancelled", "timeout"]);
+export type CancellationReason = z.infer<typeof cancellationReason>;
+
+export const orderPlaced = defineEvent(
+  "order.placed",
+  z.object({
+    orderId: z.string().min(1),
+    userId: z.string().min(1),
+    items: z.array(orderLine).min(1),
+    totalCents: z.number().int().nonnegative(),
+    paymentMethod: z.string().min(1),
+  }),
+  { description: "A customer placed an order; stock and payment are still to come." },
+);
+
+export const orderConfirmed = defineEvent(
+  "order.confirmed",
+  z.object({ orderId: z.string().min(1), userId: z.string().min(1), totalCents: z.number().int().nonnegative() }),
+  { description: "Stock is reserved and payment captured: the order will ship." },
+);
+
+export const orderCancelled = defineEvent(
+  "order.cancelled",
+  z.object({ orderId: z.string().min(1), userId: z.string().min(1), reason: cancellationReason }),
+  { description: "The order will not ship; reserved stock is released and captured payment refunded." },
+);
+
+export const orderEvents = [orderPlaced, orderConfirmed, orderCancelled] as const;

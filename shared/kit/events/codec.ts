@@ -1,0 +1,112 @@
+import { headers as createHeaders, type MsgHdrs } from "@nats-io/nats-core";
+import { validationError } from "../errors/app-error.ts";
+import { type CloudEvent, cloudEventSchema, type EventEnvelope } from "./cloud-event.ts";
+import type { ContractRegistry } from "./event-contract.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export const STRUCTURED_CONTENT_TYPE = "application/cloudevents+json";
+
+/** Encodes an envelope in CloudEvents structured mode: the JSON event is the payload. */
+export function encodeEvent(event: EventEnvelope): { payload: Uint8Array; headers: MsgHdrs } {
+  const cloudEvent: CloudEvent = {
+    specversion: "1.0",
+    id: event.id,
+    source: event.source,
+    type: event.type,
+    time: event.time,
+    subject: event.subject,
+    datacontenttype: "application/json",
+    dataversion: event.version === 1 ? undefined : event.version,
+    correlationid: event.correlationId,
+    causationid: event.causationId,
+    traceparent: event.traceparent,
+    data: event.data,
+  };
+  const headers = createHeaders();
+  headers.set("content-type", STRUCTURED_CONTENT_TYPE);
+  headers.set("ce-type", event.type);
+  headers.set("ce-id", event.id);
+  if (event.traceparent) headers.set("traceparent", event.traceparent);
+  return { payload: encoder.encode(JSON.stringify(cloudEvent)), headers };
+}
+
+/** Reads the envelope of a message in binary mode (`ce-*` headers, data in the payload). */
+function readBinaryMode(headers: MsgHdrs, payload: Uint8Array): Record<string, unknown> {
+  const attributes: Record<string, unknown> = {};
+  for (const [key, values] of headers) {
+    const name = key.toLowerCase();
+    if (name.startsWith("ce-") && values[0] !== undefined) {
+      attributes[name.slice(3)] = decodeURIComponent(values[0]);
+    }
+  }
+  const contentType = headers.get("content-type") || "application/json";
+  attributes.datacontenttype = contentType;
+  const text = decoder.decode(payload);
+  attributes.data = /json/i.test(contentType) && text.length > 0 ? JSON.parse(text) : text;
+  return attributes;
+}
+
+/**
+ * Decodes a NATS message into a validated CloudEvent, in binary mode when a
+ * `ce-specversion` header is present, otherwise in structured mode. Throws a
+ * validation AppError (code `event.malformed`) saying what is wrong.
+ */
+export function decodeCloudEvent(payload: Uint8Array, headers?: MsgHdrs): CloudEvent {
+  let raw: unknown;
+  try {
+    raw = headers?.has("ce-specversion")
+      ? readBinaryMode(headers, payload)
+      : JSON.parse(decoder.decode(payload));
+  } catch (err) {
+    throw validationError("event.malformed", `payload is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = cloudEventSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".") || "event"}: ${i.message}`);
+    throw validationError("event.malformed", `not a CloudEvents 1.0 event: ${problems.join("; ")}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Validates a CloudEvent's data against its contract and returns the kit's envelope.
+ * Throws a validation AppError: `event.unknown-type` when no contract matches the type
+ * and version, `event.invalid-data` when the payload breaks the schema.
+ */
+export function toEnvelope(
+  cloudEvent: CloudEvent,
+  registry: ContractRegistry,
+  storedAt?: Date,
+): EventEnvelope {
+  const version = cloudEvent.dataversion ?? 1;
+  const contract = registry.get(cloudEvent.type, version);
+  if (!contract) {
+    throw validationError("event.unknown-type", `no contract for ${cloudEvent.type} v${version}`);
+  }
+  const data = contract.schema.safeParse(cloudEvent.data);
+  if (!data.success) {
+    const problems = data.error.issues.map((i) => `data.${i.path.join(".")}: ${i.message}`);
+    throw validationError("event.invalid-data", `${cloudEvent.type} v${version}: ${problems.join("; ")}`);
+  }
+  return {
+    id: cloudEvent.id,
+    type: cloudEvent.type,
+    source: cloudEvent.source,
+    // A hand-published event may omit `time`: the broker's stored time keeps replays deterministic.
+    time: cloudEvent.time ?? (storedAt ?? new Date()).toISOString(),
+    subject: cloudEvent.subject,
+    version,
+    correlationId: cloudEvent.correlationid ?? cloudEvent.id,
+    causationId: cloudEvent.causationid,
+    traceparent: cloudEvent.traceparent,
+    data: data.data,
+  };
+}
+
+/** Decodes and validates in one step (see decodeCloudEvent and toEnvelope for what throws). */
+export const decodeEvent = (
+  registry: ContractRegistry,
+  message: { data: Uint8Array; headers?: MsgHdrs | undefined; time?: Date },
+) => toEnvelope(decodeCloudEvent(message.data, message.headers), registry, message.time);

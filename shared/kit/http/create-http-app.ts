@@ -1,0 +1,67 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { requestId } from "hono/request-id";
+import { validationError } from "../errors/app-error.ts";
+import type { Logger } from "../log/logger.ts";
+import type { ServiceMetrics } from "../metrics/metrics.ts";
+import { problemResponse, renderError } from "./problem.ts";
+
+/** Named readiness checks; the service is ready when all are true. */
+export type ReadinessChecks = () => Record<string, boolean>;
+
+export interface HttpAppOptions {
+  service: string;
+  version?: string;
+  description?: string;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  readiness: ReadinessChecks;
+}
+
+export type HttpApp = OpenAPIHono;
+
+const QUIET_PATHS = new Set(["/health/live", "/health/ready", "/metrics"]);
+
+/**
+ * A Hono app with what every service answers: `GET /health/live`, `GET /health/ready`
+ * (503 naming the failing checks), `GET /metrics` (Prometheus text), `GET /openapi.json`,
+ * an `x-request-id` on every response, request logs and metrics, zod-validated input
+ * whose failures answer 422, and every error as `application/problem+json`.
+ * Routes are added by the service with `app.openapi(createRoute(...), handler)`.
+ */
+export function createHttpApp({ service, version = "1.0.0", description, logger, metrics, readiness }: HttpAppOptions): HttpApp {
+  const app = new OpenAPIHono({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const errors = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+        throw validationError("request.invalid", errors.map((e) => `${e.path || "body"}: ${e.message}`).join("; "), { errors });
+      }
+    },
+  });
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    const route = c.req.routePath;
+    const seconds = (performance.now() - started) / 1000;
+    metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    metrics.httpDuration.observe({ method: c.req.method, route }, seconds);
+    if (!QUIET_PATHS.has(c.req.path)) {
+      logger.info({ requestId: c.get("requestId"), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1e4) / 10 }, "request");
+    }
+  });
+  app.onError(renderError(logger));
+  app.notFound((c) => problemResponse(c, 404, "route.not-found", `no route for ${c.req.method} ${c.req.path}`));
+
+  app.get("/health/live", (c) => c.json({ status: "ok" }));
+  app.get("/health/ready", (c) => {
+    const checks = readiness();
+    const ready = Object.values(checks).every(Boolean);
+    return c.json({ status: ready ? "ready" : "not-ready", checks }, ready ? 200 : 503);
+  });
+  app.get("/metrics", async (c) =>
+    c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
+  );
+  app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: `${service} service`, version, description } });
+  return app;
+}

@@ -1,0 +1,65 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { AppError, type ErrorKind } from "../errors/app-error.ts";
+import type { Logger } from "../log/logger.ts";
+
+/** The kind alone decides the HTTP status. */
+export const STATUS_BY_KIND: Record<ErrorKind, ContentfulStatusCode> = {
+  validation: 422,
+  "not-found": 404,
+  conflict: 409,
+  forbidden: 403,
+  unavailable: 503,
+};
+
+const TITLES: Record<number, string> = {
+  400: "Bad request",
+  403: "Forbidden",
+  404: "Not found",
+  409: "Conflict",
+  422: "Unprocessable content",
+  500: "Internal server error",
+  503: "Service unavailable",
+};
+
+/** An RFC 9457 problem document with the kit's `code` and the request id. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  code: string;
+  requestId?: string;
+  [extension: string]: unknown;
+}
+
+/** Renders `application/problem+json`. */
+export function problemResponse(c: Context, status: ContentfulStatusCode, code: string, detail: string, extensions: Record<string, unknown> = {}) {
+  const problem: Problem = {
+    type: `urn:problem:${code}`,
+    title: TITLES[status] ?? "Error",
+    status,
+    detail,
+    instance: c.req.path,
+    code,
+    requestId: c.get("requestId" as never),
+    ...extensions,
+  };
+  return c.body(JSON.stringify(problem), status, { "content-type": "application/problem+json" });
+}
+
+/** The one `onError`: AppErrors by kind, Hono's HTTP exceptions by status, anything else as a logged 500. */
+export const renderError = (logger: Logger) => (err: Error, c: Context) => {
+  if (err instanceof AppError) {
+    if (err.kind === "unavailable") logger.warn({ err, path: c.req.path }, "request failed: dependency unavailable");
+    return problemResponse(c, STATUS_BY_KIND[err.kind], err.code, err.message, err.details ?? {});
+  }
+  if (err instanceof HTTPException) {
+    const status = err.status as ContentfulStatusCode;
+    return problemResponse(c, status, status === 400 ? "request.malformed" : `http.${status}`, err.message);
+  }
+  logger.error({ err, path: c.req.path }, "unhandled error");
+  return problemResponse(c, 500, "internal", "unexpected error; see the service log for this request id");
+};

@@ -1,0 +1,37 @@
+import pino, { type Logger } from "pino";
+import pretty from "pino-pretty";
+
+export type { Logger };
+
+export interface LoggerOptions {
+  service: string;
+  level?: string;
+  format?: "json" | "pretty";
+}
+
+/**
+ * Structured JSON logs (one object per line) with the service name on every line;
+ * `format: "pretty"` renders them for humans, in-process (no worker thread).
+ */
+export function createLogger({ service, level = "info", format = "json" }: LoggerOptions): Logger {
+  const options = { level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime };
+  if (format === "pretty") {
+    return pino(options, pretty({ colorize: true, ignore: "pid,hostname", sync: true }));
+  }
+  return pino(options);
+}
+
+/** The fields every line about a message carries, so one event can be followed across services. */
+export interface EventLogFields {
+  eventId: string;
+  eventType: string;
+  correlationId?: string | undefined;
+}
+
+export const eventLogger = (logger: Logger, event: EventLogFields, extra: Record<string, unknown> = {}) =>
+  logger.child({
+    eventId: event.eventId,
+    eventType: event.eventType,
+    correlationId: event.correlationId,
+    ...extra,
+  });

@@ -1,0 +1,60 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** Prometheus metrics every service exposes at `/metrics`. One registry per service instance. */
+export interface ServiceMetrics {
+  registry: Registry;
+  handled: Counter<"consumer" | "type">;
+  failed: Counter<"consumer" | "type" | "code">;
+  deadLettered: Counter<"consumer" | "code">;
+  handlerDuration: Histogram<"consumer">;
+  httpRequests: Counter<"method" | "route" | "status">;
+  httpDuration: Histogram<"method" | "route">;
+  /** Registers a function reporting how many messages a consumer or projection still has to process. */
+  trackLag(name: string, read: () => number | Promise<number>): void;
+}
+
+export function createMetrics({ service, defaults = true }: { service: string; defaults?: boolean }): ServiceMetrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  if (defaults) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  const lagSources = new Map<string, () => number | Promise<number>>();
+  new Gauge({
+    name: "consumer_lag_messages",
+    help: "Messages stored but not yet processed, per durable consumer or projection.",
+    labelNames: ["consumer"],
+    registers,
+    async collect() {
+      for (const [name, read] of lagSources) {
+        try {
+          this.set({ consumer: name }, await read());
+        } catch {
+          // The broker is unreachable: report no value rather than a stale one.
+          this.remove({ consumer: name });
+        }
+      }
+    },
+  });
+  return {
+    registry,
+    handled: new Counter({ name: "messages_handled_total", help: "Messages handled and acknowledged.", labelNames: ["consumer", "type"], registers }),
+    failed: new Counter({ name: "messages_failed_total", help: "Handler failures (each retry counts).", labelNames: ["consumer", "type", "code"], registers }),
+    deadLettered: new Counter({ name: "messages_dead_lettered_total", help: "Messages moved to the dead-letter stream.", labelNames: ["consumer", "code"], registers }),
+    handlerDuration: new Histogram({
+      name: "message_handler_duration_seconds",
+      help: "Time to handle one message, settle included.",
+      labelNames: ["consumer"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    httpRequests: new Counter({ name: "http_requests_total", help: "HTTP requests answered.", labelNames: ["method", "route", "status"], registers }),
+    httpDuration: new Histogram({
+      name: "http_request_duration_seconds",
+      help: "HTTP request duration.",
+      labelNames: ["method", "route"],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    }),
+    trackLag: (name, read) => void lagSources.set(name, read),
+  };
+}

@@ -1,0 +1,65 @@
+import { jetstream, type JetStreamClient, type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { connect } from "@nats-io/transport-node";
+import type { Logger } from "../log/logger.ts";
+
+/** A NATS connection with its JetStream handles and a live view of its state. */
+export interface NatsContext {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  isConnected(): boolean;
+  /** Flushes pending publishes and acks, then closes. */
+  drain(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  url: string;
+  name: string;
+  logger: Logger;
+  /** Milliseconds between reconnect attempts (client default 2000). */
+  reconnectWaitMs?: number;
+}
+
+/**
+ * Connects and keeps reconnecting forever: the client's default gives up after 10 tries,
+ * which would leave a service running but deaf. Resolves once the first connection is made
+ * (it waits for the server to come up rather than failing start-up).
+ */
+export async function connectNats({ url, name, logger, reconnectWaitMs = 500 }: ConnectOptions): Promise<NatsContext> {
+  const nc = await connect({
+    servers: url.split(","),
+    name,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: reconnectWaitMs,
+    waitOnFirstConnect: true,
+  });
+  let connected = true;
+  logger.info({ server: nc.getServer() }, "connected to NATS");
+  (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === "disconnect") {
+        connected = false;
+        logger.warn({ server: status.server }, "disconnected from NATS");
+      } else if (status.type === "reconnect") {
+        connected = true;
+        logger.info({ server: status.server }, "reconnected to NATS");
+      } else if (status.type === "error") {
+        logger.error({ err: status.error }, "NATS error");
+      }
+    }
+  })().catch((err) => logger.error({ err }, "NATS status watcher stopped"));
+  nc.closed().then((err) => {
+    connected = false;
+    if (err) logger.error({ err }, "NATS connection closed with an error");
+  });
+  return {
+    nc,
+    js: jetstream(nc),
+    jsm: await jetstreamManager(nc),
+    isConnected: () => connected && !nc.isClosed(),
+    drain: async () => {
+      if (!nc.isClosed()) await nc.drain();
+    },
+  };
+}

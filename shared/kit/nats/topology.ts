@@ -1,0 +1,107 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  type JetStreamManager,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+} from "@nats-io/jetstream";
+import { nanos } from "@nats-io/nats-core";
+
+/** A stream declared as code, beside the contracts whose events it stores. */
+export interface StreamSpec {
+  name: string;
+  subjects: string[];
+  description: string;
+  /** Broker dedupe window for `Nats-Msg-Id`, in milliseconds (default 2 minutes). */
+  duplicateWindowMs?: number;
+  /** Streams that are a system's history keep everything and refuse deletes. */
+  maxAgeMs?: number;
+}
+
+/** A durable pull consumer declared as code. Its name is persistent state: renaming it replays or skips history. */
+export interface ConsumerSpec {
+  stream: string;
+  durable: string;
+  filterSubject: string;
+  description: string;
+  /** How long the server waits for an ack before redelivering (default 30s). */
+  ackWaitMs?: number;
+  /** Deliveries before the kit dead-letters the message (default 5). */
+  maxDeliver?: number;
+  /** Delays for `nak(delay)` on the 1st, 2nd... failure; the last one repeats. */
+  retryDelaysMs?: number[];
+  /** Messages in flight for this consumer (server default 1000). */
+  maxAckPending?: number;
+}
+
+export const DEFAULT_MAX_DELIVER = 5;
+export const DEFAULT_RETRY_DELAYS_MS = [200, 1_000, 5_000, 15_000];
+
+const isNotFound = (err: unknown) =>
+  err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.StreamNotFound || err.code === JetStreamApiCodes.ConsumerNotFound);
+
+/**
+ * Creates the stream, or updates it to match the spec. Idempotent: safe at every start-up
+ * and from several services at once. Limits retention: the stream is the event store.
+ */
+export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
+  const config = {
+    name: spec.name,
+    subjects: spec.subjects,
+    description: spec.description,
+    retention: RetentionPolicy.Limits,
+    storage: StorageType.File,
+    discard: DiscardPolicy.Old,
+    max_age: nanos(spec.maxAgeMs ?? 0),
+    duplicate_window: nanos(spec.duplicateWindowMs ?? 120_000),
+    deny_delete: true,
+    allow_direct: true,
+  };
+  try {
+    await jsm.streams.info(spec.name);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    try {
+      await jsm.streams.add(config);
+      return;
+    } catch (addErr) {
+      // Another service created it between our look-up and add: fall through to update.
+      if (!(addErr instanceof JetStreamApiError && addErr.code === 10058)) throw addErr;
+    }
+  }
+  await jsm.streams.update(spec.name, config);
+}
+
+/** Creates the durable consumer, or updates its mutable settings. Idempotent. */
+export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec): Promise<void> {
+  const config = {
+    durable_name: spec.durable,
+    description: spec.description,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    filter_subject: spec.filterSubject,
+    ack_wait: nanos(spec.ackWaitMs ?? 30_000),
+    max_deliver: spec.maxDeliver ?? DEFAULT_MAX_DELIVER,
+    max_ack_pending: spec.maxAckPending ?? 1_000,
+  };
+  try {
+    await jsm.consumers.info(spec.stream, spec.durable);
+    const { deliver_policy: _fixed, durable_name: _name, ...mutable } = config;
+    await jsm.consumers.update(spec.stream, spec.durable, mutable);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await jsm.consumers.add(spec.stream, config);
+  }
+}
+
+/** Declares streams first, then consumers; call once at start-up before consuming. */
+export async function ensureTopology(
+  jsm: JetStreamManager,
+  { streams, consumers }: { streams: readonly StreamSpec[]; consumers: readonly ConsumerSpec[] },
+): Promise<void> {
+  for (const stream of streams) await ensureStream(jsm, stream);
+  for (const consumer of consumers) await ensureConsumer(jsm, consumer);
+}

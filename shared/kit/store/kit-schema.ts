@@ -1,0 +1,19 @@
+import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/** How far each projection has applied its stream; written in the same transaction as its rows. */
+export const kitCheckpoints = sqliteTable("kit_checkpoints", {
+  name: text("name").primaryKey(),
+  position: integer("position").notNull(),
+  updatedAt: text("updated_at").notNull(),
+});
+
+/** Which events each durable consumer has handled; written in the same transaction as its effects. */
+export const kitProcessedEvents = sqliteTable(
+  "kit_processed_events",
+  {
+    consumer: text("consumer").notNull(),
+    eventId: text("event_id").notNull(),
+    processedAt: text("processed_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.consumer, t.eventId] })],
+);
