@@ -37,3 +37,4 @@ export { markProcessed, wasProcessed } from "./store/processed-events.ts";
 export { prepared, type SqliteDb, type Store, type StoreDriver } from "./store/store.ts";
 export { runMain } from "./service/run-main.ts";
 export { type RunningService, type ServiceKit, type ServiceOptions, startService } from "./service/start-service.ts";
+export { json, ProblemSchema, problems } from "./http/openapi-helpers.ts";

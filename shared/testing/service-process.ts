@@ -65,7 +65,7 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
     },
     logs: () => child.logs(),
   };
-
+}
 
 async function launch(options: ServiceProcessOptions, url: string): Promise<ChildProcess> {
   const { name, entry, env, readyPath = "/health/ready", timeoutMs = 15_000 } = options;
