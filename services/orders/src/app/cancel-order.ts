@@ -1,0 +1,18 @@
+import { type CancellationReason, subjects } from "@shop/shared/contracts";
+import type { CommandMeta } from "@shop/shared/kit";
+import type { OrderDeps } from "./order-deps.ts";
+
+/**
+ * Cancels a pending order. `by: "customer"` throws AppError conflict once the order is
+ * confirmed or cancelled (409); the saga's cancellations of a settled order do nothing.
+ * Compensation (releasing stock, refunding) follows from `order.cancelled`.
+ */
+export async function cancelOrder(
+  deps: Pick<OrderDeps, "orders" | "ordersProjection">,
+  command: { orderId: string; reason: CancellationReason; by: "customer" | "saga" },
+  meta: CommandMeta,
+) {
+  const result = await deps.orders.handle(subjects.order(command.orderId), { type: "CancelOrder", ...command }, meta);
+  if (command.by === "customer") await deps.ordersProjection.waitFor(result.version);
+  return result;
+}
