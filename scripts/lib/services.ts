@@ -1,0 +1,24 @@
+import { join } from "node:path";
+
+export const ROOT = join(import.meta.dir, "..", "..");
+
+/** The shop's services and their default ports (each overridable with <NAME>_PORT). */
+export const SERVICES = [
+  { name: "users", port: 3001 },
+  { name: "orders", port: 3002 },
+  { name: "inventory", port: 3003 },
+  { name: "payments", port: 3004 },
+  { name: "notifications", port: 3005 },
+] as const;
+
+export type ServiceName = (typeof SERVICES)[number]["name"];
+
+export const serviceEntry = (name: string) => join(ROOT, "services", name, "src", "main.ts");
+
+/** The port a service listens on: `<NAME>_PORT` from the environment, or its default. */
+export function servicePort(name: ServiceName): number {
+  const fromEnv = process.env[`${name.toUpperCase()}_PORT`];
+  return fromEnv ? Number(fromEnv) : (SERVICES.find((s) => s.name === name)?.port ?? 0);
+}
+
+export const serviceUrl = (name: ServiceName) => process.env[`${name.toUpperCase()}_URL`] ?? `http://127.0.0.1:${servicePort(name)}`;

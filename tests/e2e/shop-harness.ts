@@ -1,0 +1,140 @@
+import { join } from "node:path";
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { connect } from "@nats-io/transport-node";
+import {
+  createTempDir,
+  getFreePort,
+  type NatsServerHandle,
+  type ServiceProcessHandle,
+  startNatsServer,
+  startServiceProcess,
+  type TempDir,
+  waitFor,
+} from "@shop/shared/testing";
+
+const ROOT = join(import.meta.dir, "..", "..");
+export const SERVICE_NAMES = ["users", "orders", "inventory", "payments", "notifications"] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface Shop {
+  nats: NatsServerHandle;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  data: TempDir;
+  services: Record<ServiceName, ServiceProcessHandle>;
+  call<T = any>(service: ServiceName, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole shop as in production: a harness nats-server, and each service as its own
+ * process on a free port with its SQLite file in a temp folder.
+ */
+export async function startShop(env: Partial<Record<ServiceName | "all", Record<string, string>>> = {}): Promise<Shop> {
+  const nats = await startNatsServer();
+  const data = createTempDir("shop-e2e-");
+  const nc = await connect({ servers: nats.url });
+  const services = {} as Record<ServiceName, ServiceProcessHandle>;
+  try {
+    await Promise.all(
+      SERVICE_NAMES.map(async (name) => {
+        const port = await getFreePort();
+        services[name] = await startServiceProcess({
+          name,
+          entry: join(ROOT, "services", name, "src", "main.ts"),
+          port,
+          env: { NATS_URL: nats.url, PORT: String(port), DATA_DIR: data.path, LOG_LEVEL: "warn", ...env.all, ...env[name] },
+        });
+      }),
+    );
+  } catch (err) {
+    await Promise.all(Object.values(services).map((s) => s.kill()));
+    await nc.close();
+    await nats.cleanup();
+    data.cleanup();
+    throw err;
+  }
+  return {
+    nats,
+    nc,
+    js: jetstream(nc),
+    jsm: await jetstreamManager(nc),
+    data,
+    services,
+    async call(service, method, path, body) {
+      const response = await fetch(`${services[service].url}${path}`, {
+        method,
+        headers: body === undefined ? {} : { "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    },
+    async stop() {
+      await Promise.all(Object.values(services).map((s) => (s.isRunning() ? s.stop() : undefined)));
+      await nc.close();
+      await nats.cleanup();
+      data.cleanup();
+    },
+  };
+}
+
+/** Every message in a stream, decoded as JSON (structured CloudEvents), in order. */
+export async function readStream(shop: Shop, stream: string): Promise<{ subject: string; seq: number; event: any }[]> {
+  const info = await shop.jsm.streams.info(stream);
+  const last = info.state.last_seq;
+  if (info.state.messages === 0) return [];
+  const consumer = await shop.js.consumers.get(stream, { deliver_policy: DeliverPolicy.All });
+  const out: { subject: string; seq: number; event: any }[] = [];
+  const messages = await consumer.consume();
+  for await (const m of messages) {
+    out.push({ subject: m.subject, seq: m.seq, event: JSON.parse(new TextDecoder().decode(m.data)) });
+    if (m.seq >= last) break;
+  }
+  await messages.close();
+  return out;
+}
+
+export async function createUser(shop: Shop, email: string, name = "Test User"): Promise<string> {
+  const { status, body } = await shop.call("users", "POST", "/users", { email, name });
+  if (status !== 201) throw new Error(`POST /users → ${status} ${JSON.stringify(body)}`);
+  return body.id;
+}
+
+export async function stockProduct(shop: Shop, sku: string, priceCents: number, quantity: number) {
+  const defined = await shop.call("inventory", "PUT", `/products/${sku}`, { name: sku, priceCents });
+  if (defined.status !== 200) throw new Error(`PUT /products/${sku} → ${defined.status} ${JSON.stringify(defined.body)}`);
+  if (quantity > 0) {
+    const restocked = await shop.call("inventory", "POST", `/products/${sku}/restock`, { quantity });
+    if (restocked.status !== 200) throw new Error(`restock ${sku} → ${restocked.status} ${JSON.stringify(restocked.body)}`);
+  }
+}
+
+/**
+ * Places an order, retrying while orders has not yet learned the user or the SKUs from
+ * their streams (its read models are eventually consistent, as a client would see them).
+ */
+export async function placeOrder(shop: Shop, userId: string, items: { sku: string; quantity: number }[], paymentMethod = "visa") {
+  return waitFor(
+    async () => {
+      const { status, body } = await shop.call("orders", "POST", "/orders", { userId, items, paymentMethod });
+      if (status === 202) return body.orderId as string;
+      if (status === 422 && (body.code === "order.unknown-user" || body.code === "order.unknown-sku")) return undefined;
+      throw new Error(`POST /orders → ${status} ${JSON.stringify(body)}`);
+    },
+    { timeoutMs: 10_000, message: "orders to accept the order" },
+  );
+}
+
+/** Polls an order until it is confirmed or cancelled, and returns it. */
+export async function settledOrder(shop: Shop, orderId: string, timeoutMs = 15_000) {
+  return waitFor(
+    async () => {
+      const { body } = await shop.call("orders", "GET", `/orders/${orderId}`);
+      return body?.status === "pending" ? undefined : body;
+    },
+    { timeoutMs, message: `order ${orderId} to settle` },
+  );
+}
