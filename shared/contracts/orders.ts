@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { defineEvent } from "../kit/events/event-contract.ts";
+import { skuSchema } from "./inventory.ts";
 
 export const orderLine = z.object({
-  sku: z.string().min(1),
+  sku: skuSchema,
   quantity: z.number().int().positive(),
   unitPriceCents: z.number().int().nonnegative(),
 });

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type { Subprocess } from "bun";
 
 /** A process started by the harness: its output kept as lines, its exit awaited. */
@@ -24,13 +25,22 @@ export interface SpawnChildOptions {
 
 const live = new Set<Subprocess>();
 let exitHookInstalled = false;
+let setpriv: string | null | undefined;
 
 /**
  * Spawns `cmd` with stdin closed and stdout/stderr captured line by line into a bounded ring.
- * Every child still running when the test process exits is SIGKILLed, so a crashed test
- * leaves no server behind. Throws (ENOENT) if the executable does not exist.
+ * A child does not outlive the test process: on Linux it is started through
+ * `setpriv --pdeathsig KILL` (util-linux), so the kernel kills it when the runner dies, even
+ * when a test forgot its cleanup (`bun test` fires no "exit" event); elsewhere an exit hook
+ * kills it. Throws if the executable does not exist.
  */
-export function spawnChild({ cmd, env, cwd, maxLines = 1000, onLine }: SpawnChildOptions): ChildProcess {
+export function spawnChild({
+  cmd,
+  env,
+  cwd,
+  maxLines = 1000,
+  onLine,
+}: SpawnChildOptions): ChildProcess {
   installExitHook();
   const lines: string[] = [];
   const keep = (line: string) => {
@@ -38,7 +48,15 @@ export function spawnChild({ cmd, env, cwd, maxLines = 1000, onLine }: SpawnChil
     if (lines.length > maxLines) lines.shift();
     onLine?.(line);
   };
-  const proc = Bun.spawn(cmd, { env, cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const [executable] = cmd;
+  const found = executable?.includes("/")
+    ? existsSync(executable)
+    : Bun.which(executable ?? "") !== null;
+  if (!found) {
+    throw new Error(`cannot spawn ${JSON.stringify(cmd)}: executable not found`);
+  }
+  const guarded = withParentDeathSignal(cmd);
+  const proc = Bun.spawn(guarded, { env, cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   live.add(proc);
   const drained = Promise.all([readLines(proc.stdout, keep), readLines(proc.stderr, keep)]);
   const exited = proc.exited.then(async (code) => {
@@ -58,7 +76,10 @@ export function spawnChild({ cmd, env, cwd, maxLines = 1000, onLine }: SpawnChil
   };
 }
 
-async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
+async function readLines(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+): Promise<void> {
   const decoder = new TextDecoder();
   let pending = "";
   for await (const chunk of stream) {
@@ -69,6 +90,12 @@ async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: stri
   }
   pending += decoder.decode();
   if (pending !== "") onLine(pending);
+}
+
+/** Prefixes `setpriv --pdeathsig KILL --`, which sets the signal and then execs `cmd` in place (same pid). */
+function withParentDeathSignal(cmd: string[]): string[] {
+  if (setpriv === undefined) setpriv = process.platform === "linux" ? Bun.which("setpriv") : null;
+  return setpriv === null ? cmd : [setpriv, "--pdeathsig", "KILL", "--", ...cmd];
 }
 
 function installExitHook(): void {

@@ -1,7 +1,16 @@
 export { type ChildProcess, type SpawnChildOptions, spawnChild } from "./child-process";
 export { getFreePort } from "./free-port";
 export { type NatsClusterHandle, type NatsClusterOptions, startNatsCluster } from "./nats-cluster";
-export { findNatsServerBinary, type NatsServerHandle, type NatsServerOptions, startNatsServer } from "./nats-server";
-export { type ServiceProcessHandle, type ServiceProcessOptions, startServiceProcess } from "./service-process";
+export {
+  findNatsServerBinary,
+  type NatsServerHandle,
+  type NatsServerOptions,
+  startNatsServer,
+} from "./nats-server";
+export {
+  type ServiceProcessHandle,
+  type ServiceProcessOptions,
+  startServiceProcess,
+} from "./service-process";
 export { createTempDir, type TempDir } from "./temp-dir";
 export { type WaitOptions, waitFor, waitUntil } from "./wait-until";

@@ -1,8 +1,10 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import { jetstream, jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { type NatsClusterHandle, startNatsCluster } from "./nats-cluster";
 import { waitFor } from "./wait-until";
+
+setDefaultTimeout(30_000);
 
 const STREAM = "CLUSTERED";
 
@@ -21,7 +23,12 @@ afterAll(async () => {
 
 test("keeps accepting publishes to an R3 stream after its leader node is killed", async () => {
   const jsm = await jetstreamManager(nc);
-  await jsm.streams.add({ name: STREAM, subjects: ["clustered.>"], storage: StorageType.File, num_replicas: 3 });
+  await jsm.streams.add({
+    name: STREAM,
+    subjects: ["clustered.>"],
+    storage: StorageType.File,
+    num_replicas: 3,
+  });
   const js = jetstream(nc, { timeout: 2_000 });
   expect((await js.publish("clustered.one", "1")).seq).toBe(1);
 
@@ -43,7 +50,9 @@ test("keeps accepting publishes to an R3 stream after its leader node is killed"
     async () => {
       const current = await jsm.streams.info(STREAM);
       const replicas = current.cluster?.replicas ?? [];
-      return replicas.length === 2 && replicas.every((replica) => replica.current) ? current : undefined;
+      return replicas.length === 2 && replicas.every((replica) => replica.current)
+        ? current
+        : undefined;
     },
     { timeoutMs: 20_000, intervalMs: 250, message: "all three replicas to be current again" },
   );

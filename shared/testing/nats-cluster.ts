@@ -38,7 +38,10 @@ interface JszMetaCluster {
  * a config file; resolves when a JetStream meta leader is elected. Rejects with the failing
  * node's log tail; nodes already started are cleaned up first.
  */
-export async function startNatsCluster({ size = 3, timeoutMs = 20_000 }: NatsClusterOptions = {}): Promise<NatsClusterHandle> {
+export async function startNatsCluster({
+  size = 3,
+  timeoutMs = 20_000,
+}: NatsClusterOptions = {}): Promise<NatsClusterHandle> {
   const root = createTempDir("nats-cluster");
   const clusterName = `test-${process.pid}-${Date.now().toString(36)}`;
   const clientPorts = await Promise.all(Array.from({ length: size }, getFreePort));
@@ -78,7 +81,8 @@ export async function startNatsCluster({ size = 3, timeoutMs = 20_000 }: NatsClu
   const cluster: NatsClusterHandle = {
     urls: nodes.map((node) => node.url),
     nodes,
-    waitForMetaLeader: ({ timeoutMs: waitMs = timeoutMs } = {}) => waitForMetaLeader(nodes, size, waitMs),
+    waitForMetaLeader: ({ timeoutMs: waitMs = timeoutMs } = {}) =>
+      waitForMetaLeader(nodes, size, waitMs),
     stop: async () => {
       await Promise.all(nodes.map((node) => node.stop()));
     },
@@ -87,14 +91,22 @@ export async function startNatsCluster({ size = 3, timeoutMs = 20_000 }: NatsClu
   try {
     await cluster.waitForMetaLeader();
   } catch (error) {
-    const logs = nodes.map((node) => `--- ${node.serverName} ---\n${node.logs().slice(-15).join("\n")}`).join("\n");
+    const logs = nodes
+      .map((node) => `--- ${node.serverName} ---\n${node.logs().slice(-15).join("\n")}`)
+      .join("\n");
     await cleanup();
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${logs}`, { cause: error });
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${logs}`, {
+      cause: error,
+    });
   }
   return cluster;
 }
 
-async function waitForMetaLeader(nodes: NatsServerHandle[], size: number, timeoutMs: number): Promise<string> {
+async function waitForMetaLeader(
+  nodes: NatsServerHandle[],
+  size: number,
+  timeoutMs: number,
+): Promise<string> {
   let leader = "";
   await waitUntil(
     async () => {
@@ -107,7 +119,11 @@ async function waitForMetaLeader(nodes: NatsServerHandle[], size: number, timeou
       leader = only;
       return true;
     },
-    { timeoutMs, intervalMs: 100, message: "a JetStream meta leader that every running node agrees on" },
+    {
+      timeoutMs,
+      intervalMs: 100,
+      message: "a JetStream meta leader that every running node agrees on",
+    },
   );
   return leader;
 }

@@ -109,7 +109,9 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       await child?.signal("SIGKILL");
     },
     restart: async () => {
-      if (running()) throw new Error(`nats-server on port ${port} is still running: stop() or kill() it first`);
+      if (running()) {
+        throw new Error(`nats-server on port ${port} is still running: stop() or kill() it first`);
+      }
       child = await launch(argsFor(port), port, timeoutMs);
     },
     cleanup: async () => {
@@ -126,9 +128,13 @@ export function findNatsServerBinary(): string {
   const fromEnv = process.env.NATS_SERVER_BIN;
   if (fromEnv !== undefined && fromEnv !== "") {
     if (existsSync(fromEnv)) return fromEnv;
-    throw new Error(`nats-server not found: NATS_SERVER_BIN=${fromEnv} does not exist. ${INSTALL_HINT}`);
+    throw new Error(
+      `nats-server not found: NATS_SERVER_BIN=${fromEnv} does not exist. ${INSTALL_HINT}`,
+    );
   }
-  const found = Bun.which("nats-server") ?? (existsSync("/usr/sbin/nats-server") ? "/usr/sbin/nats-server" : null);
+  const found =
+    Bun.which("nats-server") ??
+    (existsSync("/usr/sbin/nats-server") ? "/usr/sbin/nats-server" : null);
   if (found === null) {
     throw new Error(`nats-server not found on PATH nor at /usr/sbin/nats-server. ${INSTALL_HINT}`);
   }
@@ -150,7 +156,9 @@ async function launch(cmd: string[], port: number, timeoutMs: number): Promise<C
   const fail = async (reason: string) => {
     await child.signal("SIGKILL");
     const tail = child.logs().slice(-30).join("\n");
-    return new Error(`nats-server failed to start on 127.0.0.1:${port}: ${reason}\ncommand: ${cmd.join(" ")}\n--- server log (last lines) ---\n${tail}`);
+    return new Error(
+      `nats-server failed to start on 127.0.0.1:${port}: ${reason}\ncommand: ${cmd.join(" ")}\n--- server log (last lines) ---\n${tail}`,
+    );
   };
   try {
     await waitUntil(

@@ -40,7 +40,9 @@ const STOP_GRACE_MS = 10_000;
  * `GET http://127.0.0.1:<port><readyPath>` answers 200. Rejects with the last 50 log lines if the
  * process exits first or the deadline passes (the process is then killed).
  */
-export async function startServiceProcess(options: ServiceProcessOptions): Promise<ServiceProcessHandle> {
+export async function startServiceProcess(
+  options: ServiceProcessOptions,
+): Promise<ServiceProcessHandle> {
   const { port } = options;
   const url = `http://127.0.0.1:${port}`;
   let child = await launch(options, url);

@@ -44,10 +44,16 @@ export async function waitFor<T>(
     if (Date.now() >= deadline) break;
     await Bun.sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())));
   }
-  const last = lastError === undefined ? "no error, still not satisfied" : `last error: ${describe(lastError)}`;
-  throw new Error(`timed out after ${timeoutMs} ms (${attempts} attempts) waiting for ${message}; ${last}`, {
-    cause: lastError,
-  });
+  const last =
+    lastError === undefined
+      ? "no error, still not satisfied"
+      : `last error: ${describe(lastError)}`;
+  throw new Error(
+    `timed out after ${timeoutMs} ms (${attempts} attempts) waiting for ${message}; ${last}`,
+    {
+      cause: lastError,
+    },
+  );
 }
 
 function describe(error: unknown): string {

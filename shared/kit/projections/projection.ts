@@ -155,7 +155,13 @@ export async function startProjection<Schema extends Record<string, unknown>>(
     waitFor(sequence, timeoutMs = 5_000) {
       if (sequence <= position) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        const waiter = { sequence, resolve: () => (clearTimeout(timer), resolve()) };
+        const waiter = {
+          sequence,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        };
         const timer = setTimeout(() => {
           waiters.delete(waiter);
           reject(unavailable("projection.behind", `${name} has not applied sequence ${sequence} within ${timeoutMs} ms`));

@@ -1,0 +1,211 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { consumers, contracts, streams, subjects } from "@shop/shared/contracts";
+import {
+  connectNats,
+  createEventPublisher,
+  createLogger,
+  decodeEvent,
+  type EventEnvelope,
+  type EventPublisher,
+  encodeEvent,
+  type NatsContext,
+  readSubject,
+} from "@shop/shared/kit";
+import {
+  createTempDir,
+  getFreePort,
+  type NatsServerHandle,
+  type ServiceProcessHandle,
+  startNatsServer,
+  startServiceProcess,
+  type TempDir,
+  waitUntil,
+} from "@shop/shared/testing";
+
+const SKU = "MUG-1";
+
+let nats: NatsServerHandle;
+let dataDir: TempDir;
+let service: ServiceProcessHandle;
+let client: NatsContext;
+let publisher: EventPublisher;
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  dataDir = createTempDir("inventory-test");
+  const port = await getFreePort();
+  service = await startServiceProcess({
+    name: "inventory",
+    entry: `${import.meta.dir}/main.ts`,
+    env: { NATS_URL: nats.url, PORT: String(port), DATA_DIR: dataDir.path, LOG_LEVEL: "warn" },
+    port,
+  });
+  client = await connectNats({
+    url: nats.url,
+    name: "inventory-test",
+    logger: createLogger({ service: "inventory-test", level: "silent" }),
+  });
+  publisher = createEventPublisher({ js: client.js, source: "/test" });
+});
+
+afterAll(async () => {
+  await client?.drain();
+  await service?.stop();
+  await nats?.cleanup();
+  await dataDir?.cleanup();
+});
+
+const api = async (method: string, path: string, body?: unknown) => {
+  const response = await fetch(`${service.url}${path}`, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as unknown };
+};
+
+const ledgerEvents = async () => {
+  const { messages } = await readSubject(client, streams.inventory.name, subjects.stockLedger);
+  return messages.map(
+    (message) =>
+      decodeEvent(contracts, message) as EventEnvelope<
+        string,
+        { orderId?: string; items?: unknown }
+      >,
+  );
+};
+
+const placed = (orderId: string) =>
+  publisher.envelope(
+    {
+      type: "order.placed",
+      data: {
+        orderId,
+        userId: "u-1",
+        items: [{ sku: SKU, quantity: 1, unitPriceCents: 1200 }],
+        totalCents: 1200,
+        paymentMethod: "card",
+      },
+    },
+    { subject: subjects.order(orderId) },
+  );
+
+/** Resolves once the inventory consumer has handled and acked everything up to `sequence` of ORDERS. */
+const ordersHandledUpTo = (sequence: number) =>
+  waitUntil(
+    async () => {
+      const info = await client.jsm.consumers.info(
+        streams.orders.name,
+        consumers.inventoryOnOrders.durable,
+      );
+      return (
+        info.ack_floor.stream_seq >= sequence &&
+        info.num_pending === 0 &&
+        info.num_ack_pending === 0
+      );
+    },
+    { timeoutMs: 10_000, message: `inventory-on-orders to handle ORDERS up to ${sequence}` },
+  );
+
+const productNow = async () =>
+  (await api("GET", `/products/${SKU}`)).body as Record<string, unknown>;
+
+describe("inventory service", () => {
+  test("answers product requests and validates them", async () => {
+    expect(await api("POST", "/products/NOPE/restock", { quantity: 1 })).toMatchObject({
+      status: 404,
+      body: { code: "product.not-found" },
+    });
+    expect(await api("GET", "/products/NOPE")).toMatchObject({
+      status: 404,
+      body: { code: "product.not-found" },
+    });
+    expect((await api("PUT", "/products/not.a.sku", { name: "X", priceCents: 1 })).status).toBe(
+      422,
+    );
+    expect((await api("PUT", `/products/${SKU}-X`, { name: "X", priceCents: -1 })).status).toBe(
+      422,
+    );
+  });
+
+  test("reserves exactly the units on hand for 30 racing orders, releases on cancel, ignores repeats", async () => {
+    expect(await api("PUT", `/products/${SKU}`, { name: "Mug", priceCents: 1200 })).toEqual({
+      status: 200,
+      body: { sku: SKU, name: "Mug", priceCents: 1200, available: 0, reserved: 0, sold: 0 },
+    });
+    expect(await api("POST", `/products/${SKU}/restock`, { quantity: 10 })).toMatchObject({
+      status: 200,
+      body: { available: 10, reserved: 0 },
+    });
+
+    const orders = Array.from({ length: 30 }, (_, i) => placed(`o-${i}`));
+    await Promise.all(
+      orders.map((envelope) => publisher.publish(subjects.order(envelope.data.orderId), envelope)),
+    );
+
+    let answers: EventEnvelope<string, { orderId?: string }>[] = [];
+    await waitUntil(
+      async () => {
+        answers = (await ledgerEvents()).filter(
+          (e) => e.type === "stock.reserved" || e.type === "stock.rejected",
+        );
+        return answers.length >= 30;
+      },
+      { timeoutMs: 15_000, message: "30 answers on the stock ledger" },
+    );
+    expect(answers.filter((e) => e.type === "stock.reserved")).toHaveLength(10);
+    expect(answers.filter((e) => e.type === "stock.rejected")).toHaveLength(20);
+    expect(new Set(answers.map((e) => e.data.orderId)).size).toBe(30);
+    const byOrder = new Map(orders.map((envelope) => [envelope.data.orderId, envelope]));
+    for (const answer of answers) {
+      const cause = byOrder.get(answer.data.orderId ?? "")!;
+      expect([answer.correlationId, answer.causationId]).toEqual([cause.correlationId, cause.id]);
+    }
+    await waitUntil(async () => (await productNow()).reserved === 10, {
+      message: "the products projection to show 10 reserved",
+    });
+    expect(await productNow()).toMatchObject({ available: 0, reserved: 10, sold: 0 });
+
+    const reservedOrder = answers.find((e) => e.type === "stock.reserved")?.data.orderId as string;
+    const rejectedOrder = answers.find((e) => e.type === "stock.rejected")?.data.orderId as string;
+    const cancelled = publisher.envelope(
+      {
+        type: "order.cancelled",
+        data: { orderId: reservedOrder, userId: "u-1", reason: "payment_declined" },
+      },
+      { subject: subjects.order(reservedOrder) },
+    );
+    await publisher.publish(subjects.order(reservedOrder), cancelled);
+    await waitUntil(async () => (await productNow()).available === 1, {
+      message: "the cancelled order's unit to be available again",
+    });
+    expect(await productNow()).toMatchObject({ available: 1, reserved: 9, sold: 0 });
+    const released = (await ledgerEvents()).filter((e) => e.type === "stock.released");
+    expect(released).toHaveLength(1);
+    expect(released[0]).toMatchObject({
+      correlationId: cancelled.correlationId,
+      causationId: cancelled.id,
+      data: { orderId: reservedOrder, items: [{ sku: SKU, quantity: 1 }] },
+    });
+
+    const ledgerBefore = (await ledgerEvents()).length;
+    const original = byOrder.get(reservedOrder)!;
+    const again = await publisher.publish(subjects.order(reservedOrder), original);
+    expect(again.duplicate).toBe(true);
+    // The same event arriving again after the broker's dedupe window: only the consumer can tell.
+    const { payload, headers } = encodeEvent(original);
+    await client.js.publish(subjects.order(reservedOrder), payload, {
+      headers,
+      msgID: `${original.id}-late`,
+    });
+    await publisher.publish(subjects.order(reservedOrder), placed(reservedOrder));
+    const last = await publisher.publish(subjects.order(rejectedOrder), placed(rejectedOrder));
+    await ordersHandledUpTo(last.sequence);
+
+    expect(await ledgerEvents()).toHaveLength(ledgerBefore);
+    expect(await productNow()).toMatchObject({ available: 1, reserved: 9, sold: 0 });
+    expect((await api("GET", "/products")).body).toEqual([
+      { sku: SKU, name: "Mug", priceCents: 1200, available: 1, reserved: 9, sold: 0 },
+    ]);
+  });
+});
