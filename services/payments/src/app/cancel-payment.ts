@@ -1,0 +1,22 @@
+import { subjects } from "@shop/shared/contracts";
+import type { CommandMeta } from "@shop/shared/kit";
+import { gatewayKeys, type PaymentDeps } from "./payment-deps.ts";
+
+/**
+ * Settles the payment of a cancelled order: an order not charged yet is voided so that it
+ * never will be; a capture is refunded at the gateway (once per order) and recorded. A payment
+ * already declined, refunded or voided is left as it is.
+ */
+export async function cancelPayment(deps: PaymentDeps, orderId: string, meta: CommandMeta) {
+  const subject = subjects.payment(orderId);
+  // Void decides nothing unless no charge is recorded; the state it returns says what to undo.
+  const { state } = await deps.payments.handle(subject, { type: "Void", orderId }, meta);
+  if (state.status !== "captured") return;
+  const { paymentId, amountCents } = state;
+  await deps.gateway.refund({
+    idempotencyKey: gatewayKeys.refund(orderId),
+    paymentId,
+    amountCents,
+  });
+  await deps.payments.handle(subject, { type: "Refund", orderId }, meta);
+}

@@ -1,0 +1,34 @@
+import { orderCancelled, orderPlaced, streams, subjects } from "@shop/shared/contracts";
+import { type ContractRegistry, decodeEvent, type NatsContext, readSubject } from "@shop/shared/kit";
+
+/** What payments needs to know about an order at the moment it charges. */
+export interface OrderFacts {
+  userId: string;
+  totalCents: number;
+  paymentMethod: string;
+  cancelled: boolean;
+}
+
+export type ReadOrder = (orderId: string) => Promise<OrderFacts | undefined>;
+
+/**
+ * Reads an order's own events from ORDERS at decision time. Authoritative where a local
+ * projection could lag: a charge is never taken for an order already cancelled, whatever
+ * order the two streams' consumers happen to run in.
+ */
+export function createOrderReader(nats: Pick<NatsContext, "js" | "jsm">, registry: ContractRegistry): ReadOrder {
+  return async (orderId) => {
+    const { messages } = await readSubject(nats, streams.orders.name, subjects.order(orderId));
+    let facts: OrderFacts | undefined;
+    for (const message of messages) {
+      const event = decodeEvent(registry, message);
+      if (event.type === orderPlaced.type) {
+        const { userId, totalCents, paymentMethod } = orderPlaced.schema.parse(event.data);
+        facts = { userId, totalCents, paymentMethod, cancelled: false };
+      } else if (event.type === orderCancelled.type && facts) {
+        facts.cancelled = true;
+      }
+    }
+    return facts;
+  };
+}

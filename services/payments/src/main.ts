@@ -1,0 +1,51 @@
+import { consumers, contracts, streams } from "@shop/shared/contracts";
+import { createLogger, loadConfig, runMain, startService } from "@shop/shared/kit";
+import type { PaymentDeps } from "./app/payment-deps.ts";
+import { createOrderReader } from "./app/read-order.ts";
+import { configSchema } from "./config.ts";
+import { schema } from "./db/schema.ts";
+import { paymentDecider } from "./domain/payment.ts";
+import { createSimulatedGateway } from "./gateway/simulated-gateway.ts";
+import { onOrderCancelled } from "./handlers/on-order-cancelled.ts";
+import { onStockReserved } from "./handlers/on-stock-reserved.ts";
+import { addPaymentRoutes } from "./http/payment-routes.ts";
+import { paymentsProjection } from "./projections/payments/payments-projection.ts";
+
+runMain(async () => {
+  const config = loadConfig(configSchema);
+  const logger = createLogger({
+    service: "payments",
+    level: config.LOG_LEVEL,
+    format: config.LOG_FORMAT,
+  });
+  await startService(
+    {
+      name: "payments",
+      config,
+      logger,
+      schema,
+      migrationsFolder: `${import.meta.dir}/../drizzle`,
+      registry: contracts,
+      topology: {
+        streams: [streams.payments, streams.orders, streams.inventory, streams.deadLetter],
+        consumers: [consumers.paymentsOnInventory, consumers.paymentsOnOrders],
+      },
+      description:
+        "Captures payment once stock is reserved; refunds or voids it when an order is cancelled.",
+    },
+    async (kit) => {
+      await kit.project(paymentsProjection);
+      const deps: PaymentDeps = {
+        payments: kit.aggregateStore(paymentDecider, streams.payments.name),
+        gateway: createSimulatedGateway({
+          limitCents: config.PAYMENT_LIMIT_CENTS,
+          declinedMethods: config.PAYMENT_DECLINED_METHODS,
+        }),
+        readOrder: createOrderReader(kit.nats, kit.registry),
+      };
+      addPaymentRoutes(kit.app, { db: kit.store.read });
+      await kit.consume({ spec: consumers.paymentsOnInventory, handlers: [onStockReserved(deps)] });
+      await kit.consume({ spec: consumers.paymentsOnOrders, handlers: [onOrderCancelled(deps)] });
+    },
+  );
+});

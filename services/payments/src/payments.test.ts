@@ -1,0 +1,228 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { consumers, contracts, streams, subjects } from "@shop/shared/contracts";
+import {
+  type ConsumerSpec,
+  connectNats,
+  createEventPublisher,
+  createLogger,
+  decodeEvent,
+  type EventPublisher,
+  encodeEvent,
+  type NatsContext,
+  readSubject,
+} from "@shop/shared/kit";
+import {
+  createTempDir,
+  getFreePort,
+  type NatsServerHandle,
+  type ServiceProcessHandle,
+  startNatsServer,
+  startServiceProcess,
+  type TempDir,
+  waitFor,
+  waitUntil,
+} from "@shop/shared/testing";
+
+let nats: NatsServerHandle;
+let dataDir: TempDir;
+let service: ServiceProcessHandle;
+let client: NatsContext;
+let publisher: EventPublisher;
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  dataDir = createTempDir("payments-test");
+  const port = await getFreePort();
+  service = await startServiceProcess({
+    name: "payments",
+    entry: `${import.meta.dir}/main.ts`,
+    env: { NATS_URL: nats.url, PORT: String(port), DATA_DIR: dataDir.path, LOG_LEVEL: "warn" },
+    port,
+  });
+  client = await connectNats({
+    url: nats.url,
+    name: "payments-test",
+    logger: createLogger({ service: "payments-test", level: "silent" }),
+  });
+  publisher = createEventPublisher({ js: client.js, source: "/test" });
+});
+
+afterAll(async () => {
+  await client?.drain();
+  await service?.stop();
+  await nats?.cleanup();
+  await dataDir?.cleanup();
+});
+
+const newOrderId = () => `o-${crypto.randomUUID()}`;
+
+const orderPlaced = (orderId: string, paymentMethod: string, totalCents = 2_400) =>
+  publisher.envelope(
+    {
+      type: "order.placed",
+      data: {
+        orderId,
+        userId: `u-${orderId}`,
+        items: [{ sku: "MUG-1", quantity: 2, unitPriceCents: totalCents / 2 }],
+        totalCents,
+        paymentMethod,
+      },
+    },
+    { subject: subjects.order(orderId) },
+  );
+const stockReserved = (orderId: string) =>
+  publisher.envelope(
+    { type: "stock.reserved", data: { orderId, items: [{ sku: "MUG-1", quantity: 2 }] } },
+    { subject: subjects.stockLedger },
+  );
+const orderCancelled = (orderId: string) =>
+  publisher.envelope(
+    {
+      type: "order.cancelled",
+      data: { orderId, userId: `u-${orderId}`, reason: "customer_cancelled" },
+    },
+    { subject: subjects.order(orderId) },
+  );
+
+const place = (orderId: string, paymentMethod = "visa") =>
+  publisher.publish(subjects.order(orderId), orderPlaced(orderId, paymentMethod));
+const reserve = (orderId: string) =>
+  publisher.publish(subjects.stockLedger, stockReserved(orderId));
+const cancel = (orderId: string) =>
+  publisher.publish(subjects.order(orderId), orderCancelled(orderId));
+
+interface Payment {
+  orderId: string;
+  userId: string | null;
+  amountCents: number | null;
+  status: string;
+  paymentId: string | null;
+  reason: string | null;
+}
+
+const listPayments = async (query: string) => {
+  const response = await fetch(`${service.url}/payments?${query}`);
+  return { status: response.status, body: (await response.json()) as { payments: Payment[] } };
+};
+
+/** The order's payment once the read model shows it in `status`. */
+const paymentWithStatus = (orderId: string, status: string) =>
+  waitFor(
+    async () => {
+      const { body } = await listPayments(`orderId=${orderId}`);
+      return body.payments.find((p) => p.status === status);
+    },
+    { timeoutMs: 8_000, message: `payment of ${orderId} to be ${status}` },
+  );
+
+const paymentEventTypes = async (orderId: string) => {
+  const { messages } = await readSubject(client, streams.payments.name, subjects.payment(orderId));
+  return messages.map((message) => decodeEvent(contracts, message).type);
+};
+
+/** Resolves once `spec`'s consumer has settled everything in its stream up to `sequence`. */
+const handledUpTo = (spec: ConsumerSpec, sequence: number) =>
+  waitUntil(
+    async () => {
+      const info = await client.jsm.consumers.info(spec.stream, spec.durable);
+      return (
+        info.ack_floor.stream_seq >= sequence &&
+        info.num_pending === 0 &&
+        info.num_ack_pending === 0
+      );
+    },
+    { timeoutMs: 8_000, message: `${spec.durable} to settle up to ${sequence}` },
+  );
+
+describe("payments service", () => {
+  test("captures an order once its stock is reserved", async () => {
+    const orderId = newOrderId();
+    await place(orderId);
+    await reserve(orderId);
+    const payment = await paymentWithStatus(orderId, "captured");
+    expect(payment).toMatchObject({
+      orderId,
+      userId: `u-${orderId}`,
+      amountCents: 2_400,
+      reason: null,
+    });
+    expect(payment.paymentId).toMatch(/^pay_/);
+    expect((await listPayments(`userId=u-${orderId}`)).body.payments).toEqual([
+      expect.objectContaining({ orderId, status: "captured" }),
+    ]);
+    expect(await paymentEventTypes(orderId)).toEqual(["payment.captured"]);
+  });
+
+  test("records a decline for a declined payment method", async () => {
+    const orderId = newOrderId();
+    await place(orderId, "card_declined");
+    await reserve(orderId);
+    const payment = await paymentWithStatus(orderId, "declined");
+    expect(payment).toMatchObject({
+      orderId,
+      amountCents: 2_400,
+      paymentId: null,
+      reason: "card_declined",
+    });
+    expect(await paymentEventTypes(orderId)).toEqual(["payment.declined"]);
+  });
+
+  test("refunds a captured payment when its order is cancelled", async () => {
+    const orderId = newOrderId();
+    await place(orderId);
+    await reserve(orderId);
+    const captured = await paymentWithStatus(orderId, "captured");
+    await cancel(orderId);
+    const refunded = await paymentWithStatus(orderId, "refunded");
+    expect(refunded).toMatchObject({ amountCents: 2_400, paymentId: captured.paymentId });
+    expect(await paymentEventTypes(orderId)).toEqual(["payment.captured", "payment.refunded"]);
+  });
+
+  test("voids an order cancelled before its stock is reserved and never charges it", async () => {
+    const orderId = newOrderId();
+    await place(orderId);
+    await cancel(orderId);
+    await paymentWithStatus(orderId, "voided");
+    const reserved = await reserve(orderId);
+    await handledUpTo(consumers.paymentsOnInventory, reserved.sequence);
+    expect((await listPayments(`orderId=${orderId}`)).body.payments).toEqual([
+      expect.objectContaining({ orderId, status: "voided" }),
+    ]);
+    expect(await paymentEventTypes(orderId)).toEqual(["payment.voided"]);
+  });
+
+  test("charges once however often stock.reserved arrives", async () => {
+    const orderId = newOrderId();
+    await place(orderId);
+    const reserved = stockReserved(orderId);
+    await publisher.publish(subjects.stockLedger, reserved);
+    // The same event again past the broker's dedupe (a new message id), then a second event for the order.
+    const { payload, headers } = encodeEvent(reserved);
+    await client.js.publish(subjects.stockLedger, payload, {
+      headers,
+      msgID: `${reserved.id}-again`,
+    });
+    const last = await reserve(orderId);
+    await handledUpTo(consumers.paymentsOnInventory, last.sequence);
+    await paymentWithStatus(orderId, "captured");
+    expect(await paymentEventTypes(orderId)).toEqual(["payment.captured"]);
+  });
+
+  test("captures once order.placed arrives after stock.reserved", async () => {
+    const orderId = newOrderId();
+    await reserve(orderId);
+    await place(orderId);
+    await paymentWithStatus(orderId, "captured");
+    expect(await paymentEventTypes(orderId)).toEqual(["payment.captured"]);
+  });
+
+  test("lists nothing for an unknown order and refuses a query without a filter", async () => {
+    expect(await listPayments(`orderId=${newOrderId()}`)).toEqual({
+      status: 200,
+      body: { payments: [] },
+    });
+    const unfiltered = await fetch(`${service.url}/payments`);
+    expect(unfiltered.status).toBe(422);
+    expect(await unfiltered.json()).toMatchObject({ code: "request.invalid" });
+  });
+});

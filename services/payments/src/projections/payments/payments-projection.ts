@@ -1,0 +1,68 @@
+import {
+  paymentCaptured,
+  paymentDeclined,
+  paymentRefunded,
+  paymentVoided,
+  streams,
+} from "@shop/shared/contracts";
+import { on, type ProjectionContext, type ProjectionDefinition } from "@shop/shared/kit";
+import { payments, type Schema } from "../../db/schema.ts";
+
+type Context = ProjectionContext<Schema>;
+type PaymentRow = typeof payments.$inferInsert;
+
+/** A payment's events share one subject, so they arrive in order: the latest fact wins. */
+const upsert = (tx: Context["tx"], row: PaymentRow) => {
+  const { orderId: _key, ...changes } = row;
+  return tx
+    .insert(payments)
+    .values(row)
+    .onConflictDoUpdate({ target: payments.orderId, set: changes });
+};
+
+export const paymentsProjection: ProjectionDefinition<Schema> = {
+  name: "payments",
+  stream: streams.payments.name,
+  filterSubject: "payments.>",
+  handlers: [
+    on(paymentCaptured, async (event, { tx }: Context) => {
+      const { orderId, userId, amountCents, paymentId } = event.data;
+      await upsert(tx, {
+        orderId,
+        userId,
+        amountCents,
+        status: "captured",
+        paymentId,
+        reason: null,
+        updatedAt: event.time,
+      });
+    }),
+    on(paymentDeclined, async (event, { tx }: Context) => {
+      const { orderId, userId, amountCents, reason } = event.data;
+      await upsert(tx, {
+        orderId,
+        userId,
+        amountCents,
+        status: "declined",
+        paymentId: null,
+        reason,
+        updatedAt: event.time,
+      });
+    }),
+    on(paymentRefunded, async (event, { tx }: Context) => {
+      const { orderId, userId, amountCents, paymentId } = event.data;
+      await upsert(tx, {
+        orderId,
+        userId,
+        amountCents,
+        status: "refunded",
+        paymentId,
+        reason: null,
+        updatedAt: event.time,
+      });
+    }),
+    on(paymentVoided, async (event, { tx }: Context) => {
+      await upsert(tx, { orderId: event.data.orderId, status: "voided", updatedAt: event.time });
+    }),
+  ],
+};
