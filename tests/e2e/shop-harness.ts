@@ -32,14 +32,17 @@ export interface Shop {
  * The whole shop as in production: a harness nats-server, and each service as its own
  * process on a free port with its SQLite file in a temp folder.
  */
-export async function startShop(env: Partial<Record<ServiceName | "all", Record<string, string>>> = {}): Promise<Shop> {
+export async function startShop(
+  env: Partial<Record<ServiceName | "all", Record<string, string>>> = {},
+  only: readonly ServiceName[] = SERVICE_NAMES,
+): Promise<Shop> {
   const nats = await startNatsServer();
   const data = createTempDir("shop-e2e-");
   const nc = await connect({ servers: nats.url });
   const services = {} as Record<ServiceName, ServiceProcessHandle>;
   try {
     await Promise.all(
-      SERVICE_NAMES.map(async (name) => {
+      only.map(async (name) => {
         const port = await getFreePort();
         services[name] = await startServiceProcess({
           name,
