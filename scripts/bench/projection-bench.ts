@@ -3,7 +3,20 @@
  * applies them into SQLite (upsert per event, 500 per transaction), per store driver.
  */
 import { z } from "zod";
-import { createContractRegistry, createEventPublisher, createLogger, createMetrics, defineEvent, ensureStream, on, openStore, type ProjectionContext, startProjection } from "@shop/shared/kit";
+import {
+  createContractRegistry,
+  createEventPublisher,
+  createLogger,
+  createMetrics,
+  defineEvent,
+  ensureStream,
+  on,
+  openStore,
+  type ProjectionContext,
+  prepared,
+  type SqliteDb,
+  startProjection,
+} from "@shop/shared/kit";
 import { createTempDir, startNatsServer, waitUntil } from "@shop/shared/testing";
 import { connect } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
@@ -14,6 +27,11 @@ import { join } from "node:path";
 const counters = sqliteTable("counters", { id: text("id").primaryKey(), value: integer("value").notNull() });
 const counted = defineEvent("bench.counted", z.object({ id: z.string(), by: z.number().int() }));
 const registry = createContractRegistry([counted]);
+type Schema = { counters: typeof counters };
+
+const upsert = (db: SqliteDb<Schema>, values: { id: unknown; value: unknown }) =>
+  db.insert(counters).values(values as { id: string; value: number }).onConflictDoUpdate({ target: counters.id, set: { value: sql`value + excluded.value` } });
+const preparedUpsert = prepared((db: SqliteDb<Schema>) => upsert(db, { id: sql.placeholder("id"), value: sql.placeholder("by") }).prepare());
 
 export async function benchProjection(events: number) {
   const nats = await startNatsServer();
@@ -29,9 +47,15 @@ export async function benchProjection(events: number) {
   }
   await Promise.all(inFlight);
 
-  const results: { driver: string; eventsPerSecond: number }[] = [];
-  for (const driver of ["bun-sqlite", "libsql"] as const) {
-    const store = await openStore({ url: join(dir.path, `${driver}.db`), driver, schema: { counters }, migrationsFolder: join(import.meta.dir, "fixtures") });
+  const results: { driver: string; statements: string; eventsPerSecond: number }[] = [];
+  const variants = [
+    ["bun-sqlite", "prepared"],
+    ["bun-sqlite", "unprepared"],
+    ["libsql", "prepared"],
+    ["libsql", "unprepared"],
+  ] as const;
+  for (const [driver, statements] of variants) {
+    const store = await openStore({ url: join(dir.path, `${driver}-${statements}.db`), driver, schema: { counters }, migrationsFolder: join(import.meta.dir, "fixtures") });
     const started = performance.now();
     const projection = await startProjection(
       {
@@ -39,18 +63,19 @@ export async function benchProjection(events: number) {
         stream: "BENCH",
         filterSubject: "bench.>",
         handlers: [
-          on(counted, async (event, { tx }: ProjectionContext<{ counters: typeof counters }>) => {
-            await tx.insert(counters).values({ id: event.data.id, value: event.data.by }).onConflictDoUpdate({ target: counters.id, set: { value: sql`value + ${event.data.by}` } });
+          on(counted, async (event, { tx }: ProjectionContext<Schema>) => {
+            const { id, by } = event.data;
+            await (statements === "prepared" ? preparedUpsert(tx).run({ id, by }) : upsert(tx, { id, value: by }));
           }),
         ],
       },
-      { js, registry, store, logger: createLogger({ service: "bench", level: "silent" }), metrics: createMetrics({ service: "bench", defaults: false }) },
+      { js, registry, store, logger: createLogger({ service: "bench", level: process.env.BENCH_LOG_LEVEL ?? "silent" }), metrics: createMetrics({ service: "bench", defaults: false }) },
     );
     await waitUntil(() => projection.position() >= events, { timeoutMs: 300_000, intervalMs: 20, message: "projection caught up" });
     const seconds = (performance.now() - started) / 1000;
     await projection.stop();
     await store.close();
-    results.push({ driver, eventsPerSecond: Math.round(events / seconds) });
+    results.push({ driver, statements, eventsPerSecond: Math.round(events / seconds) });
   }
   await nc.close();
   await nats.cleanup();

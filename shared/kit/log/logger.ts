@@ -16,7 +16,7 @@ export interface LoggerOptions {
 export function createLogger({ service, level = "info", format = "json" }: LoggerOptions): Logger {
   const options = { level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime };
   if (format === "pretty") {
-    return pino(options, pretty({ colorize: true, ignore: "pid,hostname", sync: true }));
+    return pino(options, pretty({ colorize: true, ignore: "pid,hostname,service", singleLine: true, sync: true }));
   }
   return pino(options);
 }

@@ -121,7 +121,10 @@ export async function startProjection<Schema extends Record<string, unknown>>(
     let batch: JsMsg[] = [];
     for await (const message of messages) {
       batch.push(message);
-      if (batch.length >= batchSize || messages.getPending() === 0) {
+      // Flush when the batch is full, or when nothing more is stored for us right now
+      // (`info.pending` is the server's count after this message): waiting for another
+      // message that may never come would leave this batch unapplied.
+      if (batch.length >= batchSize || message.info.pending === 0 || messages.getPending() === 0) {
         const applying = batch;
         batch = [];
         const timer = metrics.handlerDuration.startTimer({ consumer: name });
