@@ -19,7 +19,7 @@ export const paymentRefunded = defineEvent("payment.refunded", z.object({ ...pay
   description: "A captured payment was given back because its order was cancelled.",
 });
 
-export const paymentVoided = defineEvent("payment.voided", z.object({ orderId: z.string().min(1) }), {
+export const paymentVoided = defineEvent("payment.voided", z.object({ orderId: z.string().min(1), userId: z.string().min(1).optional() }), {
   description: "The order was cancelled before any charge: none will be made.",
 });
 

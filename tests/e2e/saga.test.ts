@@ -53,7 +53,9 @@ describe("the order saga", () => {
     expect(order).toMatchObject({ status: "cancelled", reason: "out_of_stock" });
     expect(historyTypes(order)).toContain("stock.rejected");
     expect(await product("rare")).toMatchObject({ available: 1, reserved: 0, sold: 0 });
-    expect((await payments(orderId)).payments).toEqual([]);
+    // Payments learns of the cancellation and records that no charge will ever be made.
+    const [payment] = await eventually(() => payments(orderId).then((b) => b.payments), (p) => p.length === 1, "payment voided");
+    expect(payment).toMatchObject({ orderId, userId, status: "voided", paymentId: null });
     const sent = await eventually(() => notificationsOf(orderId), (n) => n.length === 1, "cancellation notification");
     expect(sent[0].template).toBe("order_cancelled");
   });

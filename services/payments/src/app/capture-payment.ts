@@ -21,7 +21,7 @@ export async function capturePayment(deps: PaymentDeps, orderId: string, meta: C
       `order ${orderId} has stock reserved but no order.placed`,
     );
   if (terms.cancelled) {
-    await deps.payments.handle(subject, { type: "Void", orderId }, meta);
+    await deps.payments.handle(subject, { type: "Void", orderId, userId: terms.userId }, meta);
     return;
   }
 

@@ -103,7 +103,7 @@ describe("payment use cases", () => {
     const gateway: SimulatedGateway = {
       ...simulated,
       async capture(request) {
-        await cancelPayment(otherInstance, orderId, {});
+        await cancelPayment(otherInstance, { orderId }, {});
         return simulated.capture(request);
       },
     };
@@ -139,8 +139,8 @@ describe("payment use cases", () => {
     const gateway = newGateway();
     const deps = depsWith(gateway);
     await capturePayment(deps, orderId, {});
-    await cancelPayment(deps, orderId, {});
-    await cancelPayment(deps, orderId, {});
+    await cancelPayment(deps, { orderId }, {});
+    await cancelPayment(deps, { orderId }, {});
     await capturePayment(deps, orderId, {});
     expect(await eventTypes(orderId)).toEqual(["payment.captured", "payment.refunded"]);
     expect(gateway.charges()).toHaveLength(1);

@@ -21,7 +21,7 @@ export type RecordDecline = {
   reason: string;
 };
 export type Refund = { type: "Refund"; orderId: string };
-export type Void = { type: "Void"; orderId: string };
+export type Void = { type: "Void"; orderId: string; userId?: string | undefined };
 export type PaymentCommand = RecordCapture | RecordDecline | Refund | Void;
 
 export type PaymentEvent =
@@ -89,7 +89,7 @@ export const paymentDecider: Decider<PaymentCommand, PaymentEvent, PaymentState>
       }
       case "Void":
         return state.status === "none"
-          ? [{ type: "payment.voided", data: { orderId: command.orderId } }]
+          ? [{ type: "payment.voided", data: command.userId ? { orderId: command.orderId, userId: command.userId } : { orderId: command.orderId } }]
           : [];
       default: {
         const unknown: never = command;

@@ -6,7 +6,7 @@ import type { Schema } from "../db/schema.ts";
 
 export const onOrderCancelled = (deps: PaymentDeps) =>
   on(orderCancelled, async (event, _context: ConsumerContext<Schema>) => {
-    await cancelPayment(deps, event.data.orderId, {
+    await cancelPayment(deps, event.data, {
       cause: { id: event.id, correlationId: event.correlationId, traceparent: event.traceparent },
     });
   });
