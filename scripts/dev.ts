@@ -11,7 +11,9 @@ const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 const wanted = process.argv.slice(2);
 const unknown = wanted.filter((name) => !SERVICES.some((s) => s.name === name));
 if (unknown.length > 0) {
-  console.error(`unknown service(s): ${unknown.join(", ")}; known: ${SERVICES.map((s) => s.name).join(", ")}`);
+  console.error(
+    `unknown service(s): ${unknown.join(", ")}; known: ${SERVICES.map((s) => s.name).join(", ")}`,
+  );
   process.exit(1);
 }
 const selected = SERVICES.filter((s) => wanted.length === 0 || wanted.includes(s.name));

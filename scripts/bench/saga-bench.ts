@@ -3,7 +3,13 @@
  * placed by C concurrent clients. Reports POST /orders latency, placed→confirmed
  * latency (from the order's timeline) and settled orders per second.
  */
-import { createUser, placeOrder, settledOrder, startShop, stockProduct } from "../../tests/e2e/shop-harness.ts";
+import {
+  createUser,
+  placeOrder,
+  settledOrder,
+  startShop,
+  stockProduct,
+} from "../../tests/e2e/shop-harness.ts";
 import { percentile } from "./machine.ts";
 
 export async function benchSaga(orders: number, concurrency: number) {

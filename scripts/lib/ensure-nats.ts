@@ -17,7 +17,10 @@ const canConnect = (host: string, port: number, timeoutMs = 1_000) =>
 
 function findNatsServer(): string | undefined {
   if (process.env.NATS_SERVER_BIN) return process.env.NATS_SERVER_BIN;
-  return Bun.which("nats-server") ?? ["/usr/sbin/nats-server", "/usr/local/bin/nats-server"].find((p) => existsSync(p));
+  return (
+    Bun.which("nats-server") ??
+    ["/usr/sbin/nats-server", "/usr/local/bin/nats-server"].find((p) => existsSync(p))
+  );
 }
 
 const HOW_TO_GET_NATS = `No NATS answers at the configured NATS_URL and no nats-server binary was found. Get one:
@@ -46,7 +49,10 @@ export async function ensureNats(url: string): Promise<() => Promise<void>> {
   const storeDir = join(ROOT, "data", "nats");
   mkdirSync(storeDir, { recursive: true });
   console.log(`starting ${binary} -js on ${hostname}:${natsPort} (store ${storeDir})`);
-  const server = Bun.spawn([binary, "-js", "-a", hostname, "-p", String(natsPort), "-sd", storeDir], { stdout: "ignore", stderr: "inherit" });
+  const server = Bun.spawn(
+    [binary, "-js", "-a", hostname, "-p", String(natsPort), "-sd", storeDir],
+    { stdout: "ignore", stderr: "inherit" },
+  );
   const deadline = Date.now() + 10_000;
   while (!(await canConnect(hostname, natsPort))) {
     if (server.exitCode !== null || Date.now() > deadline) {

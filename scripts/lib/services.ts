@@ -21,4 +21,5 @@ export function servicePort(name: ServiceName): number {
   return fromEnv ? Number(fromEnv) : (SERVICES.find((s) => s.name === name)?.port ?? 0);
 }
 
-export const serviceUrl = (name: ServiceName) => process.env[`${name.toUpperCase()}_URL`] ?? `http://127.0.0.1:${servicePort(name)}`;
+export const serviceUrl = (name: ServiceName) =>
+  process.env[`${name.toUpperCase()}_URL`] ?? `http://127.0.0.1:${servicePort(name)}`;

@@ -15,9 +15,28 @@ export {
   stockReserved,
   stockRestocked,
 } from "./inventory.ts";
-export { notificationDelivered, notificationEvents, notificationRecorded, notificationTemplate } from "./notifications.ts";
-export { type CancellationReason, cancellationReason, orderCancelled, orderConfirmed, orderEvents, orderLine, orderPlaced } from "./orders.ts";
-export { paymentCaptured, paymentDeclined, paymentEvents, paymentRefunded, paymentVoided } from "./payments.ts";
+export {
+  notificationDelivered,
+  notificationEvents,
+  notificationRecorded,
+  notificationTemplate,
+} from "./notifications.ts";
+export {
+  type CancellationReason,
+  cancellationReason,
+  orderCancelled,
+  orderConfirmed,
+  orderEvents,
+  orderLine,
+  orderPlaced,
+} from "./orders.ts";
+export {
+  paymentCaptured,
+  paymentDeclined,
+  paymentEvents,
+  paymentRefunded,
+  paymentVoided,
+} from "./payments.ts";
 export { consumers, streams, subjects } from "./topology.ts";
 export { userEvents, userRegistered } from "./users.ts";
 

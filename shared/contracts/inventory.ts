@@ -1,7 +1,11 @@
 import { z } from "zod";
 import { defineEvent } from "../kit/events/event-contract.ts";
 
-const sku = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and - only");
+const sku = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and - only");
 const stockLine = z.object({ sku, quantity: z.number().int().positive() });
 
 export const productDefined = defineEvent(
@@ -10,13 +14,21 @@ export const productDefined = defineEvent(
   { description: "A product was added to the catalog or its name or price changed." },
 );
 
-export const stockRestocked = defineEvent("stock.restocked", z.object({ sku, quantity: z.number().int().positive() }), {
-  description: "Units arrived and are available to sell.",
-});
+export const stockRestocked = defineEvent(
+  "stock.restocked",
+  z.object({ sku, quantity: z.number().int().positive() }),
+  {
+    description: "Units arrived and are available to sell.",
+  },
+);
 
-export const stockReserved = defineEvent("stock.reserved", z.object({ orderId: z.string().min(1), items: z.array(stockLine).min(1) }), {
-  description: "All of an order's items are held for it.",
-});
+export const stockReserved = defineEvent(
+  "stock.reserved",
+  z.object({ orderId: z.string().min(1), items: z.array(stockLine).min(1) }),
+  {
+    description: "All of an order's items are held for it.",
+  },
+);
 
 export const stockRejected = defineEvent(
   "stock.rejected",
@@ -27,14 +39,30 @@ export const stockRejected = defineEvent(
   { description: "An order could not be reserved in full; nothing was held." },
 );
 
-export const stockReleased = defineEvent("stock.released", z.object({ orderId: z.string().min(1), items: z.array(stockLine) }), {
-  description: "An order's held units are available again (its order was cancelled). Empty items: nothing was held.",
-});
+export const stockReleased = defineEvent(
+  "stock.released",
+  z.object({ orderId: z.string().min(1), items: z.array(stockLine) }),
+  {
+    description:
+      "An order's held units are available again (its order was cancelled). Empty items: nothing was held.",
+  },
+);
 
-export const stockCommitted = defineEvent("stock.committed", z.object({ orderId: z.string().min(1), items: z.array(stockLine) }), {
-  description: "An order's held units are sold (its order was confirmed).",
-});
+export const stockCommitted = defineEvent(
+  "stock.committed",
+  z.object({ orderId: z.string().min(1), items: z.array(stockLine) }),
+  {
+    description: "An order's held units are sold (its order was confirmed).",
+  },
+);
 
-export const inventoryEvents = [productDefined, stockRestocked, stockReserved, stockRejected, stockReleased, stockCommitted] as const;
+export const inventoryEvents = [
+  productDefined,
+  stockRestocked,
+  stockReserved,
+  stockRejected,
+  stockReleased,
+  stockCommitted,
+] as const;
 
 export { sku as skuSchema };

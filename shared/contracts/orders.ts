@@ -8,7 +8,12 @@ export const orderLine = z.object({
   unitPriceCents: z.number().int().nonnegative(),
 });
 
-export const cancellationReason = z.enum(["out_of_stock", "payment_declined", "customer_cancelled", "timeout"]);
+export const cancellationReason = z.enum([
+  "out_of_stock",
+  "payment_declined",
+  "customer_cancelled",
+  "timeout",
+]);
 export type CancellationReason = z.infer<typeof cancellationReason>;
 
 export const orderPlaced = defineEvent(
@@ -25,14 +30,21 @@ export const orderPlaced = defineEvent(
 
 export const orderConfirmed = defineEvent(
   "order.confirmed",
-  z.object({ orderId: z.string().min(1), userId: z.string().min(1), totalCents: z.number().int().nonnegative() }),
+  z.object({
+    orderId: z.string().min(1),
+    userId: z.string().min(1),
+    totalCents: z.number().int().nonnegative(),
+  }),
   { description: "Stock is reserved and payment captured: the order will ship." },
 );
 
 export const orderCancelled = defineEvent(
   "order.cancelled",
   z.object({ orderId: z.string().min(1), userId: z.string().min(1), reason: cancellationReason }),
-  { description: "The order will not ship; reserved stock is released and captured payment refunded." },
+  {
+    description:
+      "The order will not ship; reserved stock is released and captured payment refunded.",
+  },
 );
 
 export const orderEvents = [orderPlaced, orderConfirmed, orderCancelled] as const;

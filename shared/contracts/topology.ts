@@ -7,16 +7,37 @@ import type { ConsumerSpec, StreamSpec } from "../kit/nats/topology.ts";
  * with `expect.lastSubjectSequence`.
  */
 export const streams = {
-  users: { name: "USERS", subjects: ["users.>"], description: "User registrations, one subject per email." },
-  orders: { name: "ORDERS", subjects: ["orders.>"], description: "Order lifecycle, one subject per order." },
-  inventory: { name: "INVENTORY", subjects: ["inventory.>"], description: "Catalog and stock ledger." },
-  payments: { name: "PAYMENTS", subjects: ["payments.>"], description: "Payments, one subject per order." },
-  notifications: { name: "NOTIFICATIONS", subjects: ["notifications.>"], description: "Notifications, one subject per notification." },
+  users: {
+    name: "USERS",
+    subjects: ["users.>"],
+    description: "User registrations, one subject per email.",
+  },
+  orders: {
+    name: "ORDERS",
+    subjects: ["orders.>"],
+    description: "Order lifecycle, one subject per order.",
+  },
+  inventory: {
+    name: "INVENTORY",
+    subjects: ["inventory.>"],
+    description: "Catalog and stock ledger.",
+  },
+  payments: {
+    name: "PAYMENTS",
+    subjects: ["payments.>"],
+    description: "Payments, one subject per order.",
+  },
+  notifications: {
+    name: "NOTIFICATIONS",
+    subjects: ["notifications.>"],
+    description: "Notifications, one subject per notification.",
+  },
   deadLetter: DEAD_LETTER_STREAM,
 } as const satisfies Record<string, StreamSpec>;
 
 const token = (value: string) => {
-  if (!/^[A-Za-z0-9_-]+$/.test(value)) throw new Error(`not a subject token: ${JSON.stringify(value)}`);
+  if (!/^[A-Za-z0-9_-]+$/.test(value))
+    throw new Error(`not a subject token: ${JSON.stringify(value)}`);
   return value;
 };
 
@@ -40,11 +61,35 @@ const consumer = (stream: StreamSpec, durable: string, description: string): Con
 
 /** Durable consumers. A durable name is persistent state: renaming one replays or skips history. */
 export const consumers = {
-  inventoryOnOrders: consumer(streams.orders, "inventory-on-orders", "Reserves, releases and commits stock for orders."),
-  paymentsOnInventory: consumer(streams.inventory, "payments-on-inventory", "Captures payment once stock is reserved."),
-  paymentsOnOrders: consumer(streams.orders, "payments-on-orders", "Refunds or voids payment when an order is cancelled."),
-  ordersOnInventory: consumer(streams.inventory, "orders-on-inventory", "Cancels orders whose stock was rejected."),
-  ordersOnPayments: consumer(streams.payments, "orders-on-payments", "Confirms paid orders, cancels declined ones."),
+  inventoryOnOrders: consumer(
+    streams.orders,
+    "inventory-on-orders",
+    "Reserves, releases and commits stock for orders.",
+  ),
+  paymentsOnInventory: consumer(
+    streams.inventory,
+    "payments-on-inventory",
+    "Captures payment once stock is reserved.",
+  ),
+  paymentsOnOrders: consumer(
+    streams.orders,
+    "payments-on-orders",
+    "Refunds or voids payment when an order is cancelled.",
+  ),
+  ordersOnInventory: consumer(
+    streams.inventory,
+    "orders-on-inventory",
+    "Cancels orders whose stock was rejected.",
+  ),
+  ordersOnPayments: consumer(
+    streams.payments,
+    "orders-on-payments",
+    "Confirms paid orders, cancels declined ones.",
+  ),
   notificationsOnUsers: consumer(streams.users, "notifications-on-users", "Welcomes new users."),
-  notificationsOnOrders: consumer(streams.orders, "notifications-on-orders", "Tells customers their order was confirmed or cancelled."),
+  notificationsOnOrders: consumer(
+    streams.orders,
+    "notifications-on-orders",
+    "Tells customers their order was confirmed or cancelled.",
+  ),
 } as const satisfies Record<string, ConsumerSpec>;

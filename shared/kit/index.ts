@@ -1,10 +1,32 @@
-export { type AggregateStore, type CommandMeta, type CommandResult, createAggregateStore, type LoadedAggregate } from "./aggregates/aggregate-store.ts";
+export {
+  type AggregateStore,
+  type CommandMeta,
+  type CommandResult,
+  createAggregateStore,
+  type LoadedAggregate,
+} from "./aggregates/aggregate-store.ts";
 export { type Decider, fold } from "./aggregates/decider.ts";
 export { createKeyedLock } from "./aggregates/keyed-lock.ts";
 export { readSubject } from "./aggregates/read-subject.ts";
-export { type BaseConfig, baseConfigSchema, ConfigError, intFromEnv, loadConfig } from "./config/load-config.ts";
-export { DEAD_LETTER_STREAM, type DeadLetter, deadLetterSubject, publishDeadLetter } from "./consumers/dead-letter.ts";
-export { type ConsumerContext, type ConsumerDefinition, type RunningConsumer, startConsumer } from "./consumers/durable-consumer.ts";
+export {
+  type BaseConfig,
+  baseConfigSchema,
+  ConfigError,
+  intFromEnv,
+  loadConfig,
+} from "./config/load-config.ts";
+export {
+  DEAD_LETTER_STREAM,
+  type DeadLetter,
+  deadLetterSubject,
+  publishDeadLetter,
+} from "./consumers/dead-letter.ts";
+export {
+  type ConsumerContext,
+  type ConsumerDefinition,
+  type RunningConsumer,
+  startConsumer,
+} from "./consumers/durable-consumer.ts";
 export {
   AppError,
   conflict,
@@ -18,23 +40,62 @@ export {
   unavailable,
   validationError,
 } from "./errors/app-error.ts";
-export { type CloudEvent, cloudEventSchema, type EventEnvelope, type StreamPosition } from "./events/cloud-event.ts";
-export { decodeCloudEvent, decodeEvent, encodeEvent, STRUCTURED_CONTENT_TYPE, toEnvelope } from "./events/codec.ts";
-export { type ContractRegistry, createContractRegistry, type DomainEvent, defineEvent, type EventContract, type EventOf } from "./events/event-contract.ts";
+export {
+  type CloudEvent,
+  cloudEventSchema,
+  type EventEnvelope,
+  type StreamPosition,
+} from "./events/cloud-event.ts";
+export {
+  decodeCloudEvent,
+  decodeEvent,
+  encodeEvent,
+  STRUCTURED_CONTENT_TYPE,
+  toEnvelope,
+} from "./events/codec.ts";
+export {
+  type ContractRegistry,
+  createContractRegistry,
+  type DomainEvent,
+  defineEvent,
+  type EventContract,
+  type EventOf,
+} from "./events/event-contract.ts";
 export { type EventHandler, on } from "./events/on-event.ts";
-export { createEventPublisher, type EventCause, type EventPublisher, type PublishResult } from "./events/publisher.ts";
+export {
+  createEventPublisher,
+  type EventCause,
+  type EventPublisher,
+  type PublishResult,
+} from "./events/publisher.ts";
 export { createHttpApp, type HttpApp, type ReadinessChecks } from "./http/create-http-app.ts";
+export { json, ProblemSchema, problems } from "./http/openapi-helpers.ts";
 export { type Problem, problemResponse, STATUS_BY_KIND } from "./http/problem.ts";
 export { createLogger, eventLogger, type Logger } from "./log/logger.ts";
 export { createMetrics, type ServiceMetrics } from "./metrics/metrics.ts";
 export { connectNats, type NatsContext } from "./nats/connection.ts";
-export { type ConsumerSpec, ensureConsumer, ensureStream, ensureTopology, type StreamSpec } from "./nats/topology.ts";
-export { type ProjectionContext, type ProjectionDefinition, type RunningProjection, startProjection } from "./projections/projection.ts";
+export {
+  type ConsumerSpec,
+  ensureConsumer,
+  ensureStream,
+  ensureTopology,
+  type StreamSpec,
+} from "./nats/topology.ts";
+export {
+  type ProjectionContext,
+  type ProjectionDefinition,
+  type RunningProjection,
+  startProjection,
+} from "./projections/projection.ts";
+export { runMain } from "./service/run-main.ts";
+export {
+  type RunningService,
+  type ServiceKit,
+  type ServiceOptions,
+  startService,
+} from "./service/start-service.ts";
 export { readCheckpoint, saveCheckpoint } from "./store/checkpoints.ts";
 export { kitCheckpoints, kitProcessedEvents } from "./store/kit-schema.ts";
 export { chooseDriver, openStore } from "./store/open-store.ts";
 export { markProcessed, wasProcessed } from "./store/processed-events.ts";
 export { prepared, type SqliteDb, type Store, type StoreDriver } from "./store/store.ts";
-export { runMain } from "./service/run-main.ts";
-export { type RunningService, type ServiceKit, type ServiceOptions, startService } from "./service/start-service.ts";
-export { json, ProblemSchema, problems } from "./http/openapi-helpers.ts";

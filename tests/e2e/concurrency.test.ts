@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { waitFor } from "@shop/shared/testing";
-import { createUser, placeOrder, readStream, type Shop, settledOrder, startShop, stockProduct } from "./shop-harness.ts";
+import {
+  createUser,
+  placeOrder,
+  readStream,
+  type Shop,
+  settledOrder,
+  startShop,
+  stockProduct,
+} from "./shop-harness.ts";
 
 let shop: Shop;
 
@@ -16,7 +24,9 @@ test("50 concurrent orders for 10 units: exactly 10 confirmed, 40 cancelled out_
   const userId = await createUser(shop, "crowd@example.com");
   await stockProduct(shop, "last-ten", 1_000, 10);
 
-  const orderIds = await Promise.all(Array.from({ length: 50 }, () => placeOrder(shop, userId, [{ sku: "last-ten", quantity: 1 }])));
+  const orderIds = await Promise.all(
+    Array.from({ length: 50 }, () => placeOrder(shop, userId, [{ sku: "last-ten", quantity: 1 }])),
+  );
   const orders = await Promise.all(orderIds.map((id) => settledOrder(shop, id, 30_000)));
 
   expect(orders.filter((o) => o.status === "confirmed")).toHaveLength(10);
@@ -34,6 +44,8 @@ test("50 concurrent orders for 10 units: exactly 10 confirmed, 40 cancelled out_
   expect(product).toMatchObject({ available: 0, reserved: 0, sold: 10 });
 
   const ledger = await readStream(shop, "INVENTORY");
-  const reservedForBatch = ledger.filter((m) => m.event.type === "stock.reserved" && orderIds.includes(m.event.data.orderId));
+  const reservedForBatch = ledger.filter(
+    (m) => m.event.type === "stock.reserved" && orderIds.includes(m.event.data.orderId),
+  );
   expect(reservedForBatch).toHaveLength(10);
 });

@@ -25,7 +25,13 @@ test("a plain JSON event published by hand is processed; a malformed one is dead
   await natsPub("inventory.stock", "this is not json");
   await natsPub(
     "inventory.stock",
-    JSON.stringify({ specversion: "1.0", id: "manual-1", source: "/cli", type: "product.defined", data: { sku: "cli-tea", name: "CLI Tea", priceCents: 300 } }),
+    JSON.stringify({
+      specversion: "1.0",
+      id: "manual-1",
+      source: "/cli",
+      type: "product.defined",
+      data: { sku: "cli-tea", name: "CLI Tea", priceCents: 300 },
+    }),
   );
   // Binary mode: attributes as ce-* headers, the data alone as the payload.
   await natsPub("inventory.stock", JSON.stringify({ sku: "cli-tea", quantity: 7 }), {
@@ -36,22 +42,35 @@ test("a plain JSON event published by hand is processed; a malformed one is dead
     "content-type": "application/json",
   });
 
-  const product = await waitFor(async () => {
-    const { status, body } = await shop.call("inventory", "GET", "/products/cli-tea");
-    return status === 200 && body.available === 7 ? body : undefined;
-  }, { message: "the hand-published product and restock to be applied" });
+  const product = await waitFor(
+    async () => {
+      const { status, body } = await shop.call("inventory", "GET", "/products/cli-tea");
+      return status === 200 && body.available === 7 ? body : undefined;
+    },
+    { message: "the hand-published product and restock to be applied" },
+  );
   expect(product).toMatchObject({ name: "CLI Tea", priceCents: 300, available: 7 });
 
-  const letters = await waitFor(async () => {
-    const all = await readStream(shop, "DEADLETTER").catch(() => []);
-    const mine = all.filter((m) => m.event.payload === "this is not json");
-    return mine.length > 0 ? mine : undefined;
-  }, { message: "the malformed event in DEADLETTER" });
-  expect(letters[0].event).toMatchObject({ stream: "INVENTORY", subject: "inventory.stock", code: "event.malformed" });
+  const letters = await waitFor(
+    async () => {
+      const all = await readStream(shop, "DEADLETTER").catch(() => []);
+      const mine = all.filter((m) => m.event.payload === "this is not json");
+      return mine.length > 0 ? mine : undefined;
+    },
+    { message: "the malformed event in DEADLETTER" },
+  );
+  expect(letters[0].event).toMatchObject({
+    stream: "INVENTORY",
+    subject: "inventory.stock",
+    code: "event.malformed",
+  });
   expect(letters[0].event.reason).toContain("not valid JSON");
   expect(letters[0].event.streamSequence).toBe(1);
 
   // Consumers kept going: an order-side reaction to the catalog still works afterwards.
-  const user = await shop.call("users", "POST", "/users", { email: "cli@example.com", name: "Cli" });
+  const user = await shop.call("users", "POST", "/users", {
+    email: "cli@example.com",
+    name: "Cli",
+  });
   expect(user.status).toBe(201);
 });

@@ -2,7 +2,15 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { waitFor } from "@shop/shared/testing";
-import { createUser, placeOrder, type Shop, SERVICE_NAMES, settledOrder, startShop, stockProduct } from "./shop-harness.ts";
+import {
+  createUser,
+  placeOrder,
+  SERVICE_NAMES,
+  type Shop,
+  settledOrder,
+  startShop,
+  stockProduct,
+} from "./shop-harness.ts";
 
 let shop: Shop;
 
@@ -24,27 +32,46 @@ test("each service rebuilds the same query results after its database file is de
 
   const queries: Record<(typeof SERVICE_NAMES)[number], string[]> = {
     users: [`/users/${userId}`],
-    orders: [`/orders/${ok}`, `/orders/${declined}`, `/orders/${rejected}`, `/orders?userId=${userId}`],
+    orders: [
+      `/orders/${ok}`,
+      `/orders/${declined}`,
+      `/orders/${rejected}`,
+      `/orders?userId=${userId}`,
+    ],
     inventory: ["/products/lamp", "/products"],
-    payments: [`/payments?orderId=${ok}`, `/payments?orderId=${declined}`, `/payments?userId=${userId}`],
+    payments: [
+      `/payments?orderId=${ok}`,
+      `/payments?orderId=${declined}`,
+      `/payments?userId=${userId}`,
+    ],
     notifications: [`/notifications?userId=${userId}`],
   };
   const snapshot = async (service: (typeof SERVICE_NAMES)[number]) =>
     Promise.all(queries[service].map(async (path) => (await shop.call(service, "GET", path)).body));
 
   // Let every asynchronous step finish (notifications are last), then take the reference answers.
-  await waitFor(async () => {
-    const { body } = await shop.call("notifications", "GET", `/notifications?userId=${userId}`);
-    return body.notifications.length === 4 ? true : undefined;
-  }, { message: "welcome + 3 order notifications" });
-  await waitFor(async () => ((await shop.call("inventory", "GET", "/products/lamp")).body.reserved === 0 ? true : undefined), {
-    message: "reservations settled",
-  });
+  await waitFor(
+    async () => {
+      const { body } = await shop.call("notifications", "GET", `/notifications?userId=${userId}`);
+      return body.notifications.length === 4 ? true : undefined;
+    },
+    { message: "welcome + 3 order notifications" },
+  );
+  await waitFor(
+    async () =>
+      (await shop.call("inventory", "GET", "/products/lamp")).body.reserved === 0
+        ? true
+        : undefined,
+    {
+      message: "reservations settled",
+    },
+  );
 
   for (const service of SERVICE_NAMES) {
     const before = await snapshot(service);
     await shop.services[service].stop();
-    for (const suffix of ["", "-wal", "-shm"]) rmSync(join(shop.data.path, `${service}.db${suffix}`), { force: true });
+    for (const suffix of ["", "-wal", "-shm"])
+      rmSync(join(shop.data.path, `${service}.db${suffix}`), { force: true });
     await shop.services[service].restart();
     expect(await snapshot(service)).toEqual(before);
   }

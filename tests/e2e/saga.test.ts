@@ -1,27 +1,41 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { waitFor } from "@shop/shared/testing";
-import { createUser, placeOrder, type Shop, settledOrder, startShop, stockProduct } from "./shop-harness.ts";
+import {
+  createUser,
+  placeOrder,
+  type Shop,
+  settledOrder,
+  startShop,
+  stockProduct,
+} from "./shop-harness.ts";
 
 let shop: Shop;
 let userId: string;
 
-const product = async (sku: string) => (await shop.call("inventory", "GET", `/products/${sku}`)).body;
-const payments = async (orderId: string) => (await shop.call("payments", "GET", `/payments?orderId=${orderId}`)).body;
+const product = async (sku: string) =>
+  (await shop.call("inventory", "GET", `/products/${sku}`)).body;
+const payments = async (orderId: string) =>
+  (await shop.call("payments", "GET", `/payments?orderId=${orderId}`)).body;
 const notificationsOf = async (orderId: string) =>
-  (await shop.call("notifications", "GET", `/notifications?userId=${userId}`)).body.notifications.filter(
-    (n: { orderId?: string }) => n.orderId === orderId,
-  );
+  (
+    await shop.call("notifications", "GET", `/notifications?userId=${userId}`)
+  ).body.notifications.filter((n: { orderId?: string }) => n.orderId === orderId);
 const historyTypes = (order: { history: { type: string }[] }) => order.history.map((h) => h.type);
 
 /** Waits until a read model shows what the saga's last step implies (read models follow the streams). */
 const eventually = <T>(read: () => Promise<T>, accept: (value: T) => boolean, message: string) =>
-  waitFor(async () => {
-    const value = await read();
-    return accept(value) ? value : undefined;
-  }, { message, timeoutMs: 10_000 });
+  waitFor(
+    async () => {
+      const value = await read();
+      return accept(value) ? value : undefined;
+    },
+    { message, timeoutMs: 10_000 },
+  );
 
 beforeAll(async () => {
-  shop = await startShop({ all: { ORDER_TIMEOUT_MS: "4000", ORDER_TIMEOUT_SWEEP_MS: "200", PAYMENT_LIMIT_CENTS: "100000" } });
+  shop = await startShop({
+    all: { ORDER_TIMEOUT_MS: "4000", ORDER_TIMEOUT_SWEEP_MS: "200", PAYMENT_LIMIT_CENTS: "100000" },
+  });
   userId = await createUser(shop, "saga@example.com", "Saga Tester");
   await stockProduct(shop, "tea", 450, 10);
   await stockProduct(shop, "rare", 9_900, 1);
@@ -38,12 +52,27 @@ describe("the order saga", () => {
     const order = await settledOrder(shop, orderId);
     expect(order.status).toBe("confirmed");
     expect(order.totalCents).toBe(900);
-    expect(historyTypes(order)).toEqual(expect.arrayContaining(["order.placed", "stock.reserved", "payment.captured", "order.confirmed"]));
-    const tea = await eventually(() => product("tea"), (p) => p.sold === 2, "tea sold");
+    expect(historyTypes(order)).toEqual(
+      expect.arrayContaining([
+        "order.placed",
+        "stock.reserved",
+        "payment.captured",
+        "order.confirmed",
+      ]),
+    );
+    const tea = await eventually(
+      () => product("tea"),
+      (p) => p.sold === 2,
+      "tea sold",
+    );
     expect(tea).toMatchObject({ available: 8, reserved: 0, sold: 2 });
     const [payment] = (await payments(orderId)).payments;
     expect(payment).toMatchObject({ orderId, status: "captured", amountCents: 900 });
-    const sent = await eventually(() => notificationsOf(orderId), (n) => n.length === 1, "confirmation notification");
+    const sent = await eventually(
+      () => notificationsOf(orderId),
+      (n) => n.length === 1,
+      "confirmation notification",
+    );
     expect(sent[0].template).toBe("order_confirmed");
   });
 
@@ -54,9 +83,17 @@ describe("the order saga", () => {
     expect(historyTypes(order)).toContain("stock.rejected");
     expect(await product("rare")).toMatchObject({ available: 1, reserved: 0, sold: 0 });
     // Payments learns of the cancellation and records that no charge will ever be made.
-    const [payment] = await eventually(() => payments(orderId).then((b) => b.payments), (p) => p.length === 1, "payment voided");
+    const [payment] = await eventually(
+      () => payments(orderId).then((b) => b.payments),
+      (p) => p.length === 1,
+      "payment voided",
+    );
     expect(payment).toMatchObject({ orderId, userId, status: "voided", paymentId: null });
-    const sent = await eventually(() => notificationsOf(orderId), (n) => n.length === 1, "cancellation notification");
+    const sent = await eventually(
+      () => notificationsOf(orderId),
+      (n) => n.length === 1,
+      "cancellation notification",
+    );
     expect(sent[0].template).toBe("order_cancelled");
   });
 
@@ -64,16 +101,31 @@ describe("the order saga", () => {
     const orderId = await placeOrder(shop, userId, [{ sku: "tea", quantity: 3 }], "card_declined");
     const order = await settledOrder(shop, orderId);
     expect(order).toMatchObject({ status: "cancelled", reason: "payment_declined" });
-    await eventually(() => shop.call("orders", "GET", `/orders/${orderId}`).then((r) => historyTypes(r.body)), (t) => t.includes("stock.released"), "stock released");
+    await eventually(
+      () => shop.call("orders", "GET", `/orders/${orderId}`).then((r) => historyTypes(r.body)),
+      (t) => t.includes("stock.released"),
+      "stock released",
+    );
     expect(await product("tea")).toMatchObject({ available: 8, reserved: 0, sold: 2 });
     expect((await payments(orderId)).payments[0]).toMatchObject({ status: "declined" });
-    await eventually(() => notificationsOf(orderId), (n) => n.length === 1 && n[0].template === "order_cancelled", "cancellation notification");
+    await eventually(
+      () => notificationsOf(orderId),
+      (n) => n.length === 1 && n[0].template === "order_cancelled",
+      "cancellation notification",
+    );
   });
 
   test("an amount above the payment limit is declined", async () => {
     const orderId = await placeOrder(shop, userId, [{ sku: "piano", quantity: 1 }]);
-    expect(await settledOrder(shop, orderId)).toMatchObject({ status: "cancelled", reason: "payment_declined" });
-    await eventually(() => product("piano"), (p) => p.available === 5 && p.reserved === 0, "piano released");
+    expect(await settledOrder(shop, orderId)).toMatchObject({
+      status: "cancelled",
+      reason: "payment_declined",
+    });
+    await eventually(
+      () => product("piano"),
+      (p) => p.available === 5 && p.reserved === 0,
+      "piano released",
+    );
   });
 
   test("a confirmed order cannot be cancelled by the customer (409)", async () => {
@@ -89,20 +141,40 @@ describe("the order saga", () => {
     const teaBefore = await product("tea");
     const cancelledByCustomer = await placeOrder(shop, userId, [{ sku: "tea", quantity: 1 }]);
     const timedOut = await placeOrder(shop, userId, [{ sku: "tea", quantity: 1 }]);
-    await eventually(() => product("tea"), (p) => p.reserved === 2, "both orders reserved");
+    await eventually(
+      () => product("tea"),
+      (p) => p.reserved === 2,
+      "both orders reserved",
+    );
 
     const cancel = await shop.call("orders", "POST", `/orders/${cancelledByCustomer}/cancel`);
     expect(cancel.status).toBe(200);
-    expect(await settledOrder(shop, cancelledByCustomer)).toMatchObject({ status: "cancelled", reason: "customer_cancelled" });
-    expect((await shop.call("orders", "POST", `/orders/${cancelledByCustomer}/cancel`)).status).toBe(409);
+    expect(await settledOrder(shop, cancelledByCustomer)).toMatchObject({
+      status: "cancelled",
+      reason: "customer_cancelled",
+    });
+    expect(
+      (await shop.call("orders", "POST", `/orders/${cancelledByCustomer}/cancel`)).status,
+    ).toBe(409);
 
-    expect(await settledOrder(shop, timedOut, 15_000)).toMatchObject({ status: "cancelled", reason: "timeout" });
-    await eventually(() => product("tea"), (p) => p.reserved === 0, "stock released");
+    expect(await settledOrder(shop, timedOut, 15_000)).toMatchObject({
+      status: "cancelled",
+      reason: "timeout",
+    });
+    await eventually(
+      () => product("tea"),
+      (p) => p.reserved === 0,
+      "stock released",
+    );
     expect((await product("tea")).available).toBe(teaBefore.available);
 
     await shop.services.payments.restart();
     for (const orderId of [cancelledByCustomer, timedOut]) {
-      const [payment] = await eventually(() => payments(orderId).then((b) => b.payments), (p) => p.length === 1, "payment voided");
+      const [payment] = await eventually(
+        () => payments(orderId).then((b) => b.payments),
+        (p) => p.length === 1,
+        "payment voided",
+      );
       expect(payment.status).toBe("voided");
     }
   });

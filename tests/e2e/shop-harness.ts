@@ -1,5 +1,11 @@
 import { join } from "node:path";
-import { DeliverPolicy, type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import {
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+} from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import {
@@ -24,7 +30,12 @@ export interface Shop {
   jsm: JetStreamManager;
   data: TempDir;
   services: Record<ServiceName, ServiceProcessHandle>;
-  call<T = any>(service: ServiceName, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  call<T = any>(
+    service: ServiceName,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }>;
   stop(): Promise<void>;
 }
 
@@ -48,7 +59,14 @@ export async function startShop(
           name,
           entry: join(ROOT, "services", name, "src", "main.ts"),
           port,
-          env: { NATS_URL: nats.url, PORT: String(port), DATA_DIR: data.path, LOG_LEVEL: "warn", ...env.all, ...env[name] },
+          env: {
+            NATS_URL: nats.url,
+            PORT: String(port),
+            DATA_DIR: data.path,
+            LOG_LEVEL: "warn",
+            ...env.all,
+            ...env[name],
+          },
         });
       }),
     );
@@ -85,7 +103,10 @@ export async function startShop(
 }
 
 /** Every message in a stream, decoded as JSON (structured CloudEvents), in order. */
-export async function readStream(shop: Shop, stream: string): Promise<{ subject: string; seq: number; event: any }[]> {
+export async function readStream(
+  shop: Shop,
+  stream: string,
+): Promise<{ subject: string; seq: number; event: any }[]> {
   const info = await shop.jsm.streams.info(stream);
   const last = info.state.last_seq;
   if (info.state.messages === 0) return [];
@@ -93,7 +114,11 @@ export async function readStream(shop: Shop, stream: string): Promise<{ subject:
   const out: { subject: string; seq: number; event: any }[] = [];
   const messages = await consumer.consume();
   for await (const m of messages) {
-    out.push({ subject: m.subject, seq: m.seq, event: JSON.parse(new TextDecoder().decode(m.data)) });
+    out.push({
+      subject: m.subject,
+      seq: m.seq,
+      event: JSON.parse(new TextDecoder().decode(m.data)),
+    });
     if (m.seq >= last) break;
   }
   await messages.close();
@@ -107,11 +132,18 @@ export async function createUser(shop: Shop, email: string, name = "Test User"):
 }
 
 export async function stockProduct(shop: Shop, sku: string, priceCents: number, quantity: number) {
-  const defined = await shop.call("inventory", "PUT", `/products/${sku}`, { name: sku, priceCents });
-  if (defined.status !== 200) throw new Error(`PUT /products/${sku} → ${defined.status} ${JSON.stringify(defined.body)}`);
+  const defined = await shop.call("inventory", "PUT", `/products/${sku}`, {
+    name: sku,
+    priceCents,
+  });
+  if (defined.status !== 200)
+    throw new Error(`PUT /products/${sku} → ${defined.status} ${JSON.stringify(defined.body)}`);
   if (quantity > 0) {
-    const restocked = await shop.call("inventory", "POST", `/products/${sku}/restock`, { quantity });
-    if (restocked.status !== 200) throw new Error(`restock ${sku} → ${restocked.status} ${JSON.stringify(restocked.body)}`);
+    const restocked = await shop.call("inventory", "POST", `/products/${sku}/restock`, {
+      quantity,
+    });
+    if (restocked.status !== 200)
+      throw new Error(`restock ${sku} → ${restocked.status} ${JSON.stringify(restocked.body)}`);
   }
 }
 
@@ -119,12 +151,25 @@ export async function stockProduct(shop: Shop, sku: string, priceCents: number, 
  * Places an order, retrying while orders has not yet learned the user or the SKUs from
  * their streams (its read models are eventually consistent, as a client would see them).
  */
-export async function placeOrder(shop: Shop, userId: string, items: { sku: string; quantity: number }[], paymentMethod = "visa") {
+export async function placeOrder(
+  shop: Shop,
+  userId: string,
+  items: { sku: string; quantity: number }[],
+  paymentMethod = "visa",
+) {
   return waitFor(
     async () => {
-      const { status, body } = await shop.call("orders", "POST", "/orders", { userId, items, paymentMethod });
+      const { status, body } = await shop.call("orders", "POST", "/orders", {
+        userId,
+        items,
+        paymentMethod,
+      });
       if (status === 202) return body.orderId as string;
-      if (status === 422 && (body.code === "order.unknown-user" || body.code === "order.unknown-sku")) return undefined;
+      if (
+        status === 422 &&
+        (body.code === "order.unknown-user" || body.code === "order.unknown-sku")
+      )
+        return undefined;
       throw new Error(`POST /orders → ${status} ${JSON.stringify(body)}`);
     },
     { timeoutMs: 10_000, message: "orders to accept the order" },

@@ -9,13 +9,23 @@ import { onPaymentCaptured } from "./handlers/on-payment-captured.ts";
 import { onPaymentDeclined } from "./handlers/on-payment-declined.ts";
 import { onStockRejected } from "./handlers/on-stock-rejected.ts";
 import { addOrderRoutes } from "./http/order-routes.ts";
-import { catalogProjection, knownUsersProjection } from "./projections/catalog/catalog-projection.ts";
+import {
+  catalogProjection,
+  knownUsersProjection,
+} from "./projections/catalog/catalog-projection.ts";
 import { ordersProjection } from "./projections/orders/orders-projection.ts";
-import { paymentHistoryProjection, stockHistoryProjection } from "./projections/orders/saga-history-projections.ts";
+import {
+  paymentHistoryProjection,
+  stockHistoryProjection,
+} from "./projections/orders/saga-history-projections.ts";
 
 runMain(async () => {
   const config = loadConfig(configSchema);
-  const logger = createLogger({ service: "orders", level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  const logger = createLogger({
+    service: "orders",
+    level: config.LOG_LEVEL,
+    format: config.LOG_FORMAT,
+  });
   await startService(
     {
       name: "orders",
@@ -25,7 +35,13 @@ runMain(async () => {
       migrationsFolder: `${import.meta.dir}/../drizzle`,
       registry: contracts,
       topology: {
-        streams: [streams.orders, streams.users, streams.inventory, streams.payments, streams.deadLetter],
+        streams: [
+          streams.orders,
+          streams.users,
+          streams.inventory,
+          streams.payments,
+          streams.deadLetter,
+        ],
         consumers: [consumers.ordersOnInventory, consumers.ordersOnPayments],
       },
       description: "Takes orders and runs the order saga: placed, then confirmed or cancelled.",
@@ -44,8 +60,13 @@ runMain(async () => {
       };
       addOrderRoutes(kit.app, deps);
       await kit.consume({ spec: consumers.ordersOnInventory, handlers: [onStockRejected(deps)] });
-      await kit.consume({ spec: consumers.ordersOnPayments, handlers: [onPaymentCaptured(deps), onPaymentDeclined(deps)] });
-      kit.every(config.ORDER_TIMEOUT_SWEEP_MS, "expire-orders", () => expireOrders(deps, config.ORDER_TIMEOUT_MS, kit.logger));
+      await kit.consume({
+        spec: consumers.ordersOnPayments,
+        handlers: [onPaymentCaptured(deps), onPaymentDeclined(deps)],
+      });
+      kit.every(config.ORDER_TIMEOUT_SWEEP_MS, "expire-orders", () =>
+        expireOrders(deps, config.ORDER_TIMEOUT_MS, kit.logger),
+      );
     },
   );
 });

@@ -8,7 +8,11 @@ import { usersProjection } from "./projections/users/users-projection.ts";
 
 runMain(async () => {
   const config = loadConfig(configSchema);
-  const logger = createLogger({ service: "users", level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  const logger = createLogger({
+    service: "users",
+    level: config.LOG_LEVEL,
+    format: config.LOG_FORMAT,
+  });
   await startService(
     {
       name: "users",
@@ -23,7 +27,12 @@ runMain(async () => {
     async (kit) => {
       const projection = await kit.project(usersProjection);
       const users = kit.aggregateStore(userDecider, streams.users.name);
-      addUserRoutes(kit.app, { users, projection, newId: () => Bun.randomUUIDv7(), db: kit.store.read });
+      addUserRoutes(kit.app, {
+        users,
+        projection,
+        newId: () => Bun.randomUUIDv7(),
+        db: kit.store.read,
+      });
     },
   );
 });

@@ -9,6 +9,8 @@ import type { Decider } from "./decider.ts";
 import { createKeyedLock } from "./keyed-lock.ts";
 import { readSubject } from "./read-subject.ts";
 
+const RETRY_JITTER_MS = 5;
+
 export interface LoadedAggregate<State> {
   state: State;
   /** Stream sequence of the last event on the aggregate's subject (0 = no events). */
@@ -56,7 +58,15 @@ export interface AggregateStoreOptions {
  */
 export function createAggregateStore<Command, Event extends DomainEvent, State>(
   decider: Decider<Command, Event, State>,
-  { nats, publisher, registry, stream, logger, cacheSize = 10_000, maxAttempts = 5 }: AggregateStoreOptions,
+  {
+    nats,
+    publisher,
+    registry,
+    stream,
+    logger,
+    cacheSize = 10_000,
+    maxAttempts = 5,
+  }: AggregateStoreOptions,
 ): AggregateStore<Command, State> {
   const cache = new Map<string, LoadedAggregate<State>>();
   const ownTypes = new Set<string>(decider.events.map((c) => c.type));
@@ -77,23 +87,33 @@ export function createAggregateStore<Command, Event extends DomainEvent, State>(
       try {
         event = decodeEvent(registry, message);
       } catch (err) {
-        logger.error({ err, subject, sequence: message.seq }, "skipping an unreadable event in an aggregate's history");
+        logger.error(
+          { err, subject, sequence: message.seq },
+          "skipping an unreadable event in an aggregate's history",
+        );
         continue;
       }
-      if (ownTypes.has(event.type)) state = decider.evolve(state, { type: event.type, data: event.data } as Event);
+      if (ownTypes.has(event.type))
+        state = decider.evolve(state, { type: event.type, data: event.data } as Event);
     }
     const loaded = { state, version: Math.max(lastSequence, known.version) };
     remember(subject, loaded);
     return loaded;
   }
 
-  async function attempt(subject: string, command: Command, meta: CommandMeta): Promise<CommandResult<State>> {
+  async function attempt(
+    subject: string,
+    command: Command,
+    meta: CommandMeta,
+  ): Promise<CommandResult<State>> {
     let { state, version } = await load(subject);
     const events = decider.decide(command, state);
     const appended: EventEnvelope[] = [];
     for (const event of events) {
       const envelope = publisher.envelope(event, { subject, cause: meta.cause, time: meta.now });
-      const result = await publisher.publish(subject, envelope, { expectLastSubjectSequence: version });
+      const result = await publisher.publish(subject, envelope, {
+        expectLastSubjectSequence: version,
+      });
       state = decider.evolve(state, event);
       version = result.sequence;
       appended.push(envelope);
@@ -112,9 +132,15 @@ export function createAggregateStore<Command, Event extends DomainEvent, State>(
           } catch (err) {
             if (!(isConflict(err) && err.code === "stream.wrong-last-sequence")) throw err;
             if (tries >= maxAttempts) {
-              throw unavailable("aggregate.contention", `${subject}: still conflicting after ${tries} attempts`, err);
+              throw unavailable(
+                "aggregate.contention",
+                `${subject}: still conflicting after ${tries} attempts`,
+                err,
+              );
             }
             logger.debug({ subject, tries }, "concurrent append, deciding again");
+            // A random, growing pause: two instances retrying in lock-step keep colliding.
+            await Bun.sleep(Math.random() * RETRY_JITTER_MS * tries);
           }
         }
       }),

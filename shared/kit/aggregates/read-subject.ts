@@ -1,4 +1,9 @@
-import { DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
+import {
+  DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from "@nats-io/jetstream";
 
 /**
  * Reads every message stored on one exact subject after `afterSequence`, in order.

@@ -24,7 +24,13 @@ export function loadConfig<S extends z.ZodType>(
 
 /** An integer environment variable with a default. */
 export const intFromEnv = (fallback: number, { min = 0 }: { min?: number } = {}) =>
-  z.coerce.number().int().min(min).default(fallback);
+  z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, "expected an integer")
+    .transform(Number)
+    .pipe(z.number().int().min(min))
+    .default(fallback);
 
 /** The settings every service shares; services extend this with their own. */
 export const baseConfigSchema = z.object({

@@ -5,11 +5,13 @@ import type { StreamSpec } from "../nats/topology.ts";
 export const DEAD_LETTER_STREAM: StreamSpec = {
   name: "DEADLETTER",
   subjects: ["deadletter.>"],
-  description: "Messages a consumer could not handle: malformed, refused, or failing after the last delivery.",
+  description:
+    "Messages a consumer could not handle: malformed, refused, or failing after the last delivery.",
 };
 
 /** Where a consumer's dead letters go: `deadletter.<stream>.<consumer>`. */
-export const deadLetterSubject = (stream: string, consumer: string) => `deadletter.${stream}.${consumer}`;
+export const deadLetterSubject = (stream: string, consumer: string) =>
+  `deadletter.${stream}.${consumer}`;
 
 /** A dead letter as stored (JSON): enough to understand the failure and to replay the original. */
 export interface DeadLetter {
@@ -40,7 +42,13 @@ function headersOf(message: Pick<JsMsg, "headers">): Record<string, string[]> {
 export async function publishDeadLetter(
   js: JetStreamClient,
   message: Pick<JsMsg, "subject" | "seq" | "data" | "headers">,
-  { stream, consumer, reason, code, deliveries }: { stream: string; consumer: string; reason: string; code: string; deliveries: number },
+  {
+    stream,
+    consumer,
+    reason,
+    code,
+    deliveries,
+  }: { stream: string; consumer: string; reason: string; code: string; deliveries: number },
 ): Promise<DeadLetter> {
   const letter: DeadLetter = {
     reason,

@@ -6,7 +6,11 @@ import type { ContractRegistry } from "../events/event-contract.ts";
 import { type EventHandler, indexHandlers } from "../events/on-event.ts";
 import { eventLogger, type Logger } from "../log/logger.ts";
 import type { ServiceMetrics } from "../metrics/metrics.ts";
-import { type ConsumerSpec, DEFAULT_MAX_DELIVER, DEFAULT_RETRY_DELAYS_MS } from "../nats/topology.ts";
+import {
+  type ConsumerSpec,
+  DEFAULT_MAX_DELIVER,
+  DEFAULT_RETRY_DELAYS_MS,
+} from "../nats/topology.ts";
 import { markProcessed, wasProcessed } from "../store/processed-events.ts";
 import type { SqliteDb, Store } from "../store/store.ts";
 import { publishDeadLetter } from "./dead-letter.ts";
@@ -21,7 +25,9 @@ export interface ConsumerContext<Schema extends Record<string, unknown> = Record
   logger: Logger;
 }
 
-export interface ConsumerDefinition<Schema extends Record<string, unknown> = Record<string, unknown>> {
+export interface ConsumerDefinition<
+  Schema extends Record<string, unknown> = Record<string, unknown>,
+> {
   spec: ConsumerSpec;
   /** Events of other types (with a contract) are acknowledged and skipped. */
   handlers: readonly EventHandler<ConsumerContext<Schema>>[];
@@ -71,7 +77,13 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
   async function deadLetter(message: JsMsg, err: AppError | Error, code: string, log: Logger) {
     const deliveries = message.info.deliveryCount;
     try {
-      await publishDeadLetter(js, message, { stream: spec.stream, consumer: name, reason: err.message, code, deliveries });
+      await publishDeadLetter(js, message, {
+        stream: spec.stream,
+        consumer: name,
+        reason: err.message,
+        code,
+        deliveries,
+      });
     } catch (publishErr) {
       log.error({ err: publishErr }, "could not store the dead letter; keeping the message");
       message.nak(delays[0]);
@@ -90,9 +102,18 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
       event = decodeEvent(registry, message);
     } catch (err) {
       const code = err instanceof AppError ? err.code : "event.undecodable";
-      return deadLetter(message, err as Error, code, logger.child({ sequence: message.seq, subject: message.subject }));
+      return deadLetter(
+        message,
+        err as Error,
+        code,
+        logger.child({ sequence: message.seq, subject: message.subject }),
+      );
     }
-    const log = eventLogger(logger, { eventId: event.id, eventType: event.type, correlationId: event.correlationId }, { sequence: message.seq, deliveries });
+    const log = eventLogger(
+      logger,
+      { eventId: event.id, eventType: event.type, correlationId: event.correlationId },
+      { sequence: message.seq, deliveries },
+    );
     const handler = handlers.get(event.type);
     if (!handler) {
       message.ack();
@@ -113,7 +134,9 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
       metrics.failed.inc({ consumer: name, type: event.type, code });
       if (isPermanent(err)) return deadLetter(message, err, code, log);
       if (deliveries >= maxDeliver) {
-        const reason = new Error(`still failing after ${deliveries} deliveries: ${(err as Error).message}`);
+        const reason = new Error(
+          `still failing after ${deliveries} deliveries: ${(err as Error).message}`,
+        );
         return deadLetter(message, reason, code, log);
       }
       const delay = delays[Math.min(deliveries - 1, delays.length - 1)] ?? 1_000;
@@ -123,24 +146,26 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
   }
 
   let stopping = false;
+  const handBack: JsMsg[] = [];
   const messages: ConsumerMessages = await consumer.consume({ max_messages: 256 });
   (async () => {
     for await (const status of messages.status()) logger.debug({ status }, "consumer status");
   })().catch(() => undefined);
   const running = (async () => {
     for await (const message of messages) {
-      // Messages pulled but not started when we stop go back at once instead of waiting out ack_wait.
-      // A delay, however short: on server 2.9 an immediate nak after the pull subscription closed
-      // redelivers into the closed pull, stranding the message until ack_wait expires.
+      // Pulled but not started when we stop: handed back once the pull is closed (see stop()).
       if (stopping) {
-        message.nak(1);
+        handBack.push(message);
         continue;
       }
       const timer = metrics.handlerDuration.startTimer({ consumer: name });
       try {
         await handleMessage(message);
       } catch (err) {
-        logger.error({ err, sequence: message.seq }, "could not settle message; it will be redelivered");
+        logger.error(
+          { err, sequence: message.seq },
+          "could not settle message; it will be redelivered",
+        );
       } finally {
         timer();
       }
@@ -154,6 +179,13 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
       stopping = true;
       await messages.close();
       await running;
+      // Nak'ed messages go back at once instead of waiting out ack_wait. First a consumer info
+      // request: it makes server 2.9 drop the pull request just closed, which it would otherwise
+      // pick for the redelivery, losing the message until ack_wait expires.
+      if (handBack.length > 0) {
+        await consumer.info().catch(() => undefined);
+        for (const message of handBack.splice(0)) message.nak();
+      }
       logger.info("consumer stopped");
     },
   };

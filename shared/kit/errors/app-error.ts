@@ -28,8 +28,10 @@ export const conflict = (code: string, message: string, details?: Record<string,
 export const unavailable = (code: string, message: string, cause?: unknown) =>
   new AppError("unavailable", code, message, undefined, { cause });
 
-const isKind = (kind: ErrorKind) => (err: unknown): err is AppError =>
-  err instanceof AppError && err.kind === kind;
+const isKind =
+  (kind: ErrorKind) =>
+  (err: unknown): err is AppError =>
+    err instanceof AppError && err.kind === kind;
 
 export const isValidation = isKind("validation");
 export const isNotFound = isKind("not-found");

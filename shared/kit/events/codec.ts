@@ -60,7 +60,10 @@ export function decodeCloudEvent(payload: Uint8Array, headers?: MsgHdrs): CloudE
       ? readBinaryMode(headers, payload)
       : JSON.parse(decoder.decode(payload));
   } catch (err) {
-    throw validationError("event.malformed", `payload is not valid JSON: ${(err as Error).message}`);
+    throw validationError(
+      "event.malformed",
+      `payload is not valid JSON: ${(err as Error).message}`,
+    );
   }
   const parsed = cloudEventSchema.safeParse(raw);
   if (!parsed.success) {
@@ -88,7 +91,10 @@ export function toEnvelope(
   const data = contract.schema.safeParse(cloudEvent.data);
   if (!data.success) {
     const problems = data.error.issues.map((i) => `data.${i.path.join(".")}: ${i.message}`);
-    throw validationError("event.invalid-data", `${cloudEvent.type} v${version}: ${problems.join("; ")}`);
+    throw validationError(
+      "event.invalid-data",
+      `${cloudEvent.type} v${version}: ${problems.join("; ")}`,
+    );
   }
   return {
     id: cloudEvent.id,

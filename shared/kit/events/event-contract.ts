@@ -15,7 +15,8 @@ export interface DomainEvent<Type extends string = string, Data = unknown> {
 }
 
 /** The domain event a contract describes. */
-export type EventOf<C> = C extends EventContract<infer T, infer S> ? DomainEvent<T, z.infer<S>> : never;
+export type EventOf<C> =
+  C extends EventContract<infer T, infer S> ? DomainEvent<T, z.infer<S>> : never;
 
 /** Declares an event contract. `version` is the payload schema version (default 1). */
 export function defineEvent<Type extends string, Schema extends z.ZodType>(

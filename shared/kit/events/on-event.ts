@@ -11,7 +11,10 @@ export interface EventHandler<Context> {
 /** Binds a handler to a contract, typing the event's data from the contract's schema. */
 export function on<C extends EventContract, Context>(
   contract: C,
-  handle: (event: EventEnvelope<C["type"], z.infer<C["schema"]>>, context: Context) => Promise<void> | void,
+  handle: (
+    event: EventEnvelope<C["type"], z.infer<C["schema"]>>,
+    context: Context,
+  ) => Promise<void> | void,
 ): EventHandler<Context> {
   return { type: contract.type, handle: handle as EventHandler<Context>["handle"] };
 }

@@ -1,4 +1,4 @@
-import { type JetStreamClient, JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
+import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient } from "@nats-io/jetstream";
 import { AppError, conflict, unavailable } from "../errors/app-error.ts";
 import type { EventEnvelope } from "./cloud-event.ts";
 import { encodeEvent } from "./codec.ts";
@@ -30,12 +30,23 @@ export interface EventPublisher {
    * Throws AppError `conflict` (`stream.wrong-last-sequence`) when the expectation fails,
    * `unavailable` (`nats.publish-failed`) when the broker cannot be reached.
    */
-  publish(subject: string, envelope: EventEnvelope, options?: PublishOptions): Promise<PublishResult>;
+  publish(
+    subject: string,
+    envelope: EventEnvelope,
+    options?: PublishOptions,
+  ): Promise<PublishResult>;
   /** Builds a full envelope for a domain event, stamping id, time, source and lineage. */
-  envelope<E extends DomainEvent>(event: E, meta: { id?: string; subject?: string; cause?: EventCause; time?: Date }): EventEnvelope<E["type"], E["data"]>;
+  envelope<E extends DomainEvent>(
+    event: E,
+    meta: { id?: string; subject?: string; cause?: EventCause; time?: Date },
+  ): EventEnvelope<E["type"], E["data"]>;
 }
 
-export function createEventPublisher({ js, source, newId = () => crypto.randomUUID() }: {
+export function createEventPublisher({
+  js,
+  source,
+  newId = () => crypto.randomUUID(),
+}: {
   js: JetStreamClient;
   source: string;
   newId?: () => string;
@@ -68,14 +79,21 @@ export function createEventPublisher({ js, source, newId = () => crypto.randomUU
         });
         return { stream: ack.stream, sequence: ack.seq, duplicate: ack.duplicate };
       } catch (err) {
-        if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamWrongLastSequence) {
+        if (
+          err instanceof JetStreamApiError &&
+          err.code === JetStreamApiCodes.StreamWrongLastSequence
+        ) {
           throw conflict("stream.wrong-last-sequence", `${subject}: ${err.message}`, {
             subject,
             expected: options.expectLastSubjectSequence,
           });
         }
         if (err instanceof AppError) throw err;
-        throw unavailable("nats.publish-failed", `could not store ${envelope.type} on ${subject}: ${(err as Error).message}`, err);
+        throw unavailable(
+          "nats.publish-failed",
+          `could not store ${envelope.type} on ${subject}: ${(err as Error).message}`,
+          err,
+        );
       }
     },
   };

@@ -28,12 +28,26 @@ const QUIET_PATHS = new Set(["/health/live", "/health/ready", "/metrics"]);
  * whose failures answer 422, and every error as `application/problem+json`.
  * Routes are added by the service with `app.openapi(createRoute(...), handler)`.
  */
-export function createHttpApp({ service, version = "1.0.0", description, logger, metrics, readiness }: HttpAppOptions): HttpApp {
+export function createHttpApp({
+  service,
+  version = "1.0.0",
+  description,
+  logger,
+  metrics,
+  readiness,
+}: HttpAppOptions): HttpApp {
   const app = new OpenAPIHono({
     defaultHook: (result) => {
       if (!result.success) {
-        const errors = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
-        throw validationError("request.invalid", errors.map((e) => `${e.path || "body"}: ${e.message}`).join("; "), { errors });
+        const errors = result.error.issues.map((i) => ({
+          path: i.path.join("."),
+          message: i.message,
+        }));
+        throw validationError(
+          "request.invalid",
+          errors.map((e) => `${e.path || "body"}: ${e.message}`).join("; "),
+          { errors },
+        );
       }
     },
   });
@@ -47,11 +61,22 @@ export function createHttpApp({ service, version = "1.0.0", description, logger,
     metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
     metrics.httpDuration.observe({ method: c.req.method, route }, seconds);
     if (!QUIET_PATHS.has(c.req.path)) {
-      logger.info({ requestId: c.get("requestId"), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1e4) / 10 }, "request");
+      logger.info(
+        {
+          requestId: c.get("requestId"),
+          method: c.req.method,
+          path: c.req.path,
+          status: c.res.status,
+          ms: Math.round(seconds * 1e4) / 10,
+        },
+        "request",
+      );
     }
   });
   app.onError(renderError(logger));
-  app.notFound((c) => problemResponse(c, 404, "route.not-found", `no route for ${c.req.method} ${c.req.path}`));
+  app.notFound((c) =>
+    problemResponse(c, 404, "route.not-found", `no route for ${c.req.method} ${c.req.path}`),
+  );
 
   app.get("/health/live", (c) => c.json({ status: "ok" }));
   app.get("/health/ready", (c) => {
@@ -62,6 +87,9 @@ export function createHttpApp({ service, version = "1.0.0", description, logger,
   app.get("/metrics", async (c) =>
     c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),
   );
-  app.doc31("/openapi.json", { openapi: "3.1.0", info: { title: `${service} service`, version, description } });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: `${service} service`, version, description },
+  });
   return app;
 }

@@ -15,9 +15,21 @@ export const ProblemSchema = z
 
 /** Documents error responses of a route as problem+json. */
 export function problems(...statuses: (400 | 404 | 409 | 422 | 503)[]) {
-  const descriptions = { 400: "Malformed request", 404: "Not found", 409: "Conflict", 422: "Invalid input", 503: "Unavailable" };
+  const descriptions = {
+    400: "Malformed request",
+    404: "Not found",
+    409: "Conflict",
+    422: "Invalid input",
+    503: "Unavailable",
+  };
   return Object.fromEntries(
-    statuses.map((status) => [status, { description: descriptions[status], content: { "application/problem+json": { schema: ProblemSchema } } }]),
+    statuses.map((status) => [
+      status,
+      {
+        description: descriptions[status],
+        content: { "application/problem+json": { schema: ProblemSchema } },
+      },
+    ]),
   );
 }
 

@@ -36,7 +36,13 @@ export interface Problem {
 }
 
 /** Renders `application/problem+json`. */
-export function problemResponse(c: Context, status: ContentfulStatusCode, code: string, detail: string, extensions: Record<string, unknown> = {}) {
+export function problemResponse(
+  c: Context,
+  status: ContentfulStatusCode,
+  code: string,
+  detail: string,
+  extensions: Record<string, unknown> = {},
+) {
   const problem: Problem = {
     type: `urn:problem:${code}`,
     title: TITLES[status] ?? "Error",
@@ -53,13 +59,24 @@ export function problemResponse(c: Context, status: ContentfulStatusCode, code: 
 /** The one `onError`: AppErrors by kind, Hono's HTTP exceptions by status, anything else as a logged 500. */
 export const renderError = (logger: Logger) => (err: Error, c: Context) => {
   if (err instanceof AppError) {
-    if (err.kind === "unavailable") logger.warn({ err, path: c.req.path }, "request failed: dependency unavailable");
+    if (err.kind === "unavailable")
+      logger.warn({ err, path: c.req.path }, "request failed: dependency unavailable");
     return problemResponse(c, STATUS_BY_KIND[err.kind], err.code, err.message, err.details ?? {});
   }
   if (err instanceof HTTPException) {
     const status = err.status as ContentfulStatusCode;
-    return problemResponse(c, status, status === 400 ? "request.malformed" : `http.${status}`, err.message);
+    return problemResponse(
+      c,
+      status,
+      status === 400 ? "request.malformed" : `http.${status}`,
+      err.message,
+    );
   }
   logger.error({ err, path: c.req.path }, "unhandled error");
-  return problemResponse(c, 500, "internal", "unexpected error; see the service log for this request id");
+  return problemResponse(
+    c,
+    500,
+    "internal",
+    "unexpected error; see the service log for this request id",
+  );
 };

@@ -16,7 +16,10 @@ export interface LoggerOptions {
 export function createLogger({ service, level = "info", format = "json" }: LoggerOptions): Logger {
   const options = { level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime };
   if (format === "pretty") {
-    return pino(options, pretty({ colorize: true, ignore: "pid,hostname,service", singleLine: true, sync: true }));
+    return pino(
+      options,
+      pretty({ colorize: true, ignore: "pid,hostname,service", singleLine: true, sync: true }),
+    );
   }
   return pino(options);
 }
@@ -28,7 +31,11 @@ export interface EventLogFields {
   correlationId?: string | undefined;
 }
 
-export const eventLogger = (logger: Logger, event: EventLogFields, extra: Record<string, unknown> = {}) =>
+export const eventLogger = (
+  logger: Logger,
+  event: EventLogFields,
+  extra: Record<string, unknown> = {},
+) =>
   logger.child({
     eventId: event.eventId,
     eventType: event.eventType,

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** Prometheus metrics every service exposes at `/metrics`. One registry per service instance. */
 export interface ServiceMetrics {
@@ -13,7 +13,23 @@ export interface ServiceMetrics {
   trackLag(name: string, read: () => number | Promise<number>): void;
 }
 
-export function createMetrics({ service, defaults = true }: { service: string; defaults?: boolean }): ServiceMetrics {
+const LAG_READ_TIMEOUT_MS = 500;
+
+function withTimeout<T>(value: T | Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([Promise.resolve(value), timeout]).finally(() => clearTimeout(timer));
+}
+
+export function createMetrics({
+  service,
+  defaults = true,
+}: {
+  service: string;
+  defaults?: boolean;
+}): ServiceMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   if (defaults) collectDefaultMetrics({ register: registry });
@@ -25,21 +41,39 @@ export function createMetrics({ service, defaults = true }: { service: string; d
     labelNames: ["consumer"],
     registers,
     async collect() {
-      for (const [name, read] of lagSources) {
-        try {
-          this.set({ consumer: name }, await read());
-        } catch {
-          // The broker is unreachable: report no value rather than a stale one.
-          this.remove({ consumer: name });
-        }
-      }
+      // In parallel and bounded: while the broker is down each read would wait out a request timeout.
+      await Promise.all(
+        [...lagSources].map(async ([name, read]) => {
+          try {
+            this.set({ consumer: name }, await withTimeout(read(), LAG_READ_TIMEOUT_MS));
+          } catch {
+            // The broker is unreachable: report no value rather than a stale one.
+            this.remove({ consumer: name });
+          }
+        }),
+      );
     },
   });
   return {
     registry,
-    handled: new Counter({ name: "messages_handled_total", help: "Messages handled and acknowledged.", labelNames: ["consumer", "type"], registers }),
-    failed: new Counter({ name: "messages_failed_total", help: "Handler failures (each retry counts).", labelNames: ["consumer", "type", "code"], registers }),
-    deadLettered: new Counter({ name: "messages_dead_lettered_total", help: "Messages moved to the dead-letter stream.", labelNames: ["consumer", "code"], registers }),
+    handled: new Counter({
+      name: "messages_handled_total",
+      help: "Messages handled and acknowledged.",
+      labelNames: ["consumer", "type"],
+      registers,
+    }),
+    failed: new Counter({
+      name: "messages_failed_total",
+      help: "Handler failures (each retry counts).",
+      labelNames: ["consumer", "type", "code"],
+      registers,
+    }),
+    deadLettered: new Counter({
+      name: "messages_dead_lettered_total",
+      help: "Messages moved to the dead-letter stream.",
+      labelNames: ["consumer", "code"],
+      registers,
+    }),
     handlerDuration: new Histogram({
       name: "message_handler_duration_seconds",
       help: "Time to handle one message, settle included.",
@@ -47,7 +81,12 @@ export function createMetrics({ service, defaults = true }: { service: string; d
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
-    httpRequests: new Counter({ name: "http_requests_total", help: "HTTP requests answered.", labelNames: ["method", "route", "status"], registers }),
+    httpRequests: new Counter({
+      name: "http_requests_total",
+      help: "HTTP requests answered.",
+      labelNames: ["method", "route", "status"],
+      registers,
+    }),
     httpDuration: new Histogram({
       name: "http_request_duration_seconds",
       help: "HTTP request duration.",

@@ -1,4 +1,9 @@
-import { jetstream, type JetStreamClient, type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
+import {
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+} from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import type { Logger } from "../log/logger.ts";
@@ -26,7 +31,12 @@ export interface ConnectOptions {
  * which would leave a service running but deaf. Resolves once the first connection is made
  * (it waits for the server to come up rather than failing start-up).
  */
-export async function connectNats({ url, name, logger, reconnectWaitMs = 500 }: ConnectOptions): Promise<NatsContext> {
+export async function connectNats({
+  url,
+  name,
+  logger,
+  reconnectWaitMs = 500,
+}: ConnectOptions): Promise<NatsContext> {
   const nc = await connect({
     servers: url.split(","),
     name,

@@ -2,9 +2,9 @@ import {
   AckPolicy,
   DeliverPolicy,
   DiscardPolicy,
-  type JetStreamManager,
   JetStreamApiCodes,
   JetStreamApiError,
+  type JetStreamManager,
   RetentionPolicy,
   StorageType,
 } from "@nats-io/jetstream";
@@ -42,7 +42,9 @@ export const DEFAULT_MAX_DELIVER = 5;
 export const DEFAULT_RETRY_DELAYS_MS = [200, 1_000, 5_000, 15_000];
 
 const isNotFound = (err: unknown) =>
-  err instanceof JetStreamApiError && (err.code === JetStreamApiCodes.StreamNotFound || err.code === JetStreamApiCodes.ConsumerNotFound);
+  err instanceof JetStreamApiError &&
+  (err.code === JetStreamApiCodes.StreamNotFound ||
+    err.code === JetStreamApiCodes.ConsumerNotFound);
 
 /**
  * Creates the stream, or updates it to match the spec. Idempotent: safe at every start-up

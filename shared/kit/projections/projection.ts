@@ -1,4 +1,5 @@
 import { DeliverPolicy, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
+import { publishDeadLetter } from "../consumers/dead-letter.ts";
 import { AppError, unavailable } from "../errors/app-error.ts";
 import type { EventEnvelope, StreamPosition } from "../events/cloud-event.ts";
 import { decodeEvent } from "../events/codec.ts";
@@ -6,18 +7,21 @@ import type { ContractRegistry } from "../events/event-contract.ts";
 import { type EventHandler, indexHandlers } from "../events/on-event.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ServiceMetrics } from "../metrics/metrics.ts";
-import { publishDeadLetter } from "../consumers/dead-letter.ts";
 import { readCheckpoint, saveCheckpoint } from "../store/checkpoints.ts";
 import type { SqliteDb, Store } from "../store/store.ts";
 
 /** What a projection's handler receives besides the event. */
-export interface ProjectionContext<Schema extends Record<string, unknown> = Record<string, unknown>> {
+export interface ProjectionContext<
+  Schema extends Record<string, unknown> = Record<string, unknown>,
+> {
   tx: SqliteDb<Schema>;
   position: StreamPosition;
 }
 
 /** A read model fed from one stream: its name is also its checkpoint's name. */
-export interface ProjectionDefinition<Schema extends Record<string, unknown> = Record<string, unknown>> {
+export interface ProjectionDefinition<
+  Schema extends Record<string, unknown> = Record<string, unknown>,
+> {
   name: string;
   stream: string;
   filterSubject: string;
@@ -94,15 +98,32 @@ export async function startProjection<Schema extends Record<string, unknown>>(
           continue;
         }
         const handler = handlers.get(event.type);
-        if (handler) await handler.handle(event, { tx, position: { stream, subject: message.subject, sequence: message.seq } });
+        if (handler)
+          await handler.handle(event, {
+            tx,
+            position: { stream, subject: message.subject, sequence: message.seq },
+          });
       }
-      await saveCheckpoint(tx as SqliteDb<Record<string, unknown>>, name, (batch.at(-1) as JsMsg).seq);
+      await saveCheckpoint(
+        tx as SqliteDb<Record<string, unknown>>,
+        name,
+        (batch.at(-1) as JsMsg).seq,
+      );
     });
     for (const { message, err } of rejected) {
-      logger.warn({ sequence: message.seq, code: err.code, reason: err.message }, "skipped an undecodable event");
+      logger.warn(
+        { sequence: message.seq, code: err.code, reason: err.message },
+        "skipped an undecodable event",
+      );
       metrics.deadLettered.inc({ consumer: name, code: err.code });
-      await publishDeadLetter(js, message, { stream, consumer: name, reason: err.message, code: err.code, deliveries: 1 }).catch(
-        (publishErr) => logger.error({ err: publishErr }, "could not store the dead letter"),
+      await publishDeadLetter(js, message, {
+        stream,
+        consumer: name,
+        reason: err.message,
+        code: err.code,
+        deliveries: 1,
+      }).catch((publishErr) =>
+        logger.error({ err: publishErr }, "could not store the dead letter"),
       );
     }
     const last = batch.at(-1) as JsMsg;
@@ -112,7 +133,9 @@ export async function startProjection<Schema extends Record<string, unknown>>(
   async function runOnce() {
     const consumer = await js.consumers.get(stream, {
       filter_subjects: filterSubject,
-      ...(position > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: position + 1 } : { deliver_policy: DeliverPolicy.All }),
+      ...(position > 0
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: position + 1 }
+        : { deliver_policy: DeliverPolicy.All }),
     });
     const info = await consumer.info(true);
     if (info.num_pending === 0) advanced(position, 0);
@@ -143,7 +166,11 @@ export async function startProjection<Schema extends Record<string, unknown>>(
         await runOnce();
       } catch (err) {
         if (stopping) break;
-        metrics.failed.inc({ consumer: name, type: "batch", code: err instanceof AppError ? err.code : "projection.failed" });
+        metrics.failed.inc({
+          consumer: name,
+          type: "batch",
+          code: err instanceof AppError ? err.code : "projection.failed",
+        });
         logger.error({ err, position }, "projection failed; restarting from its checkpoint");
         await Bun.sleep(RESTART_DELAY_MS);
       }
@@ -167,7 +194,12 @@ export async function startProjection<Schema extends Record<string, unknown>>(
         };
         const timer = setTimeout(() => {
           waiters.delete(waiter);
-          reject(unavailable("projection.behind", `${name} has not applied sequence ${sequence} within ${timeoutMs} ms`));
+          reject(
+            unavailable(
+              "projection.behind",
+              `${name} has not applied sequence ${sequence} within ${timeoutMs} ms`,
+            ),
+          );
         }, timeoutMs);
         waiters.add(waiter);
       });

@@ -2,7 +2,11 @@ import type { Server } from "bun";
 import { type AggregateStore, createAggregateStore } from "../aggregates/aggregate-store.ts";
 import type { Decider } from "../aggregates/decider.ts";
 import type { BaseConfig } from "../config/load-config.ts";
-import { type ConsumerDefinition, type RunningConsumer, startConsumer } from "../consumers/durable-consumer.ts";
+import {
+  type ConsumerDefinition,
+  type RunningConsumer,
+  startConsumer,
+} from "../consumers/durable-consumer.ts";
 import type { ContractRegistry, DomainEvent } from "../events/event-contract.ts";
 import { createEventPublisher, type EventPublisher } from "../events/publisher.ts";
 import { createHttpApp, type HttpApp } from "../http/create-http-app.ts";
@@ -10,7 +14,11 @@ import type { Logger } from "../log/logger.ts";
 import { createMetrics, type ServiceMetrics } from "../metrics/metrics.ts";
 import { connectNats, type NatsContext } from "../nats/connection.ts";
 import { type ConsumerSpec, ensureTopology, type StreamSpec } from "../nats/topology.ts";
-import { type ProjectionDefinition, type RunningProjection, startProjection } from "../projections/projection.ts";
+import {
+  type ProjectionDefinition,
+  type RunningProjection,
+  startProjection,
+} from "../projections/projection.ts";
 import { openStore } from "../store/open-store.ts";
 import type { Store } from "../store/store.ts";
 
@@ -38,7 +46,10 @@ export interface ServiceKit<S extends Schema> {
   registry: ContractRegistry;
   /** Add routes here; the app starts answering once wiring resolves. */
   app: HttpApp;
-  aggregateStore<C, E extends DomainEvent, St>(decider: Decider<C, E, St>, stream: string): AggregateStore<C, St>;
+  aggregateStore<C, E extends DomainEvent, St>(
+    decider: Decider<C, E, St>,
+    stream: string,
+  ): AggregateStore<C, St>;
   project(definition: ProjectionDefinition<S>): Promise<RunningProjection>;
   consume(definition: ConsumerDefinition<S>): Promise<RunningConsumer>;
   /** Runs `task` every `intervalMs` until shutdown; a failing run is logged and the next one still runs. */
@@ -78,9 +89,19 @@ export async function startService<S extends Schema>(
     projectionsCaughtUp: projections.every((p) => p.caughtUp()),
     accepting: !state.stopping,
   });
-  const bootstrapApp = createHttpApp({ service: name, logger, metrics, readiness, description: options.description });
+  const bootstrapApp = createHttpApp({
+    service: name,
+    logger,
+    metrics,
+    readiness,
+    description: options.description,
+  });
   let currentApp: HttpApp = bootstrapApp;
-  const server: Server<undefined> = Bun.serve({ port: config.PORT, hostname: config.HOST, fetch: (req) => currentApp.fetch(req) });
+  const server: Server<undefined> = Bun.serve({
+    port: config.PORT,
+    hostname: config.HOST,
+    fetch: (req) => currentApp.fetch(req),
+  });
   const url = `http://${config.HOST === "0.0.0.0" ? "127.0.0.1" : config.HOST}:${server.port}`;
   logger.info({ url }, "http listening (not ready yet)");
 
@@ -141,8 +162,20 @@ export async function startService<S extends Schema>(
 
   const readyStore = store;
   const publisher = createEventPublisher({ js: natsContext.js, source: `/${name}` });
-  const app = createHttpApp({ service: name, logger, metrics, readiness, description: options.description });
-  const common = { js: natsContext.js, registry: options.registry, store: readyStore, logger, metrics };
+  const app = createHttpApp({
+    service: name,
+    logger,
+    metrics,
+    readiness,
+    description: options.description,
+  });
+  const common = {
+    js: natsContext.js,
+    registry: options.registry,
+    store: readyStore,
+    logger,
+    metrics,
+  };
   await wire({
     logger,
     metrics,
@@ -152,7 +185,13 @@ export async function startService<S extends Schema>(
     registry: options.registry,
     app,
     aggregateStore: (decider, stream) =>
-      createAggregateStore(decider, { nats: natsContext, publisher, registry: options.registry, stream, logger }),
+      createAggregateStore(decider, {
+        nats: natsContext,
+        publisher,
+        registry: options.registry,
+        stream,
+        logger,
+      }),
     project: async (definition) => {
       const projection = await startProjection(definition, common);
       projections.push(projection);

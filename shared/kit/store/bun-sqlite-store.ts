@@ -17,7 +17,8 @@ export function openBunSqliteStore<Schema extends Record<string, unknown>>(
   writerConnection.exec("PRAGMA busy_timeout = 5000");
   writerConnection.exec("PRAGMA foreign_keys = ON");
   const writer = drizzle({ client: writerConnection, schema });
-  for (const { folder, table } of migrations) migrate(writer, { migrationsFolder: folder, migrationsTable: table });
+  for (const { folder, table } of migrations)
+    migrate(writer, { migrationsFolder: folder, migrationsTable: table });
 
   const readerConnection = new Database(path, { readonly: true });
   readerConnection.exec("PRAGMA busy_timeout = 5000");

@@ -15,7 +15,11 @@ const selectPosition = prepared((db: Db) =>
 const upsertPosition = prepared((db: Db) =>
   db
     .insert(kitCheckpoints)
-    .values({ name: sql.placeholder("name"), position: sql.placeholder("position"), updatedAt: sql.placeholder("updatedAt") })
+    .values({
+      name: sql.placeholder("name"),
+      position: sql.placeholder("position"),
+      updatedAt: sql.placeholder("updatedAt"),
+    })
     .onConflictDoUpdate({
       target: kitCheckpoints.name,
       set: { position: sql`excluded.position`, updatedAt: sql`excluded.updated_at` },

@@ -10,18 +10,24 @@ import { createSerialQueue, type SqliteDb, type Store } from "./store.ts";
  */
 export async function openLibsqlStore<Schema extends Record<string, unknown>>(
   url: string,
-  { schema, migrations, authToken }: { schema: Schema; migrations: { folder: string; table: string }[]; authToken?: string },
+  {
+    schema,
+    migrations,
+    authToken,
+  }: { schema: Schema; migrations: { folder: string; table: string }[]; authToken?: string },
 ): Promise<Store<Schema>> {
   const client = createClient({ url, authToken, timeout: 5_000 });
   if (url.startsWith("file:")) await client.execute("PRAGMA journal_mode = WAL");
   const db = drizzle({ client, schema });
-  for (const { folder, table } of migrations) await migrate(db, { migrationsFolder: folder, migrationsTable: table });
+  for (const { folder, table } of migrations)
+    await migrate(db, { migrationsFolder: folder, migrationsTable: table });
   const serially = createSerialQueue();
 
   return {
     driver: "libsql",
     read: db as unknown as SqliteDb<Schema>,
-    write: (work) => serially(() => db.transaction((tx) => work(tx as unknown as SqliteDb<Schema>))),
+    write: (work) =>
+      serially(() => db.transaction((tx) => work(tx as unknown as SqliteDb<Schema>))),
     close: () => serially(async () => client.close()),
   };
 }

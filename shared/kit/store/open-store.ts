@@ -32,7 +32,10 @@ export async function openStore<Schema extends Record<string, unknown>>(
   options: OpenStoreOptions<Schema>,
 ): Promise<Store<Schema>> {
   const { url, schema, authToken } = options;
-  const migrations = [KIT_MIGRATIONS, { folder: options.migrationsFolder, table: "__drizzle_migrations" }];
+  const migrations = [
+    KIT_MIGRATIONS,
+    { folder: options.migrationsFolder, table: "__drizzle_migrations" },
+  ];
   const driver = chooseDriver(url, options.driver);
   if (isRemote(url)) return openLibsqlStore(url, { schema, migrations, authToken });
   const path = resolve(url.replace(/^file:/, ""));

@@ -8,14 +8,23 @@ const selectProcessed = prepared((db: Db) =>
   db
     .select({ eventId: kitProcessedEvents.eventId })
     .from(kitProcessedEvents)
-    .where(and(eq(kitProcessedEvents.consumer, sql.placeholder("consumer")), eq(kitProcessedEvents.eventId, sql.placeholder("eventId"))))
+    .where(
+      and(
+        eq(kitProcessedEvents.consumer, sql.placeholder("consumer")),
+        eq(kitProcessedEvents.eventId, sql.placeholder("eventId")),
+      ),
+    )
     .prepare(),
 );
 
 const insertProcessed = prepared((db: Db) =>
   db
     .insert(kitProcessedEvents)
-    .values({ consumer: sql.placeholder("consumer"), eventId: sql.placeholder("eventId"), processedAt: sql.placeholder("processedAt") })
+    .values({
+      consumer: sql.placeholder("consumer"),
+      eventId: sql.placeholder("eventId"),
+      processedAt: sql.placeholder("processedAt"),
+    })
     .prepare(),
 );
 

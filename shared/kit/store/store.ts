@@ -1,8 +1,9 @@
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 
 /** A drizzle SQLite database of either driver; await every query so both drivers behave alike. */
-// biome-ignore lint/suspicious/noExplicitAny: the run-result type differs per driver and is never read.
-export type SqliteDb<Schema extends Record<string, unknown> = Record<string, never>> = BaseSQLiteDatabase<"sync" | "async", any, Schema>;
+export type SqliteDb<Schema extends Record<string, unknown> = Record<string, never>> =
+  // biome-ignore lint/suspicious/noExplicitAny: the run-result type differs per driver and is never read.
+  BaseSQLiteDatabase<"sync" | "async", any, Schema>;
 
 export type StoreDriver = "bun-sqlite" | "libsql";
 

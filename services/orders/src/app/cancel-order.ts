@@ -12,7 +12,11 @@ export async function cancelOrder(
   command: { orderId: string; reason: CancellationReason; by: "customer" | "saga" },
   meta: CommandMeta,
 ) {
-  const result = await deps.orders.handle(subjects.order(command.orderId), { type: "CancelOrder", ...command }, meta);
+  const result = await deps.orders.handle(
+    subjects.order(command.orderId),
+    { type: "CancelOrder", ...command },
+    meta,
+  );
   if (command.by === "customer") await deps.ordersProjection.waitFor(result.version);
   return result;
 }

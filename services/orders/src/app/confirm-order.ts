@@ -3,6 +3,10 @@ import type { CommandMeta } from "@shop/shared/kit";
 import type { OrderDeps } from "./order-deps.ts";
 
 /** Confirms a pending order once its payment is captured; does nothing otherwise. */
-export async function confirmOrder(deps: Pick<OrderDeps, "orders">, orderId: string, meta: CommandMeta) {
+export async function confirmOrder(
+  deps: Pick<OrderDeps, "orders">,
+  orderId: string,
+  meta: CommandMeta,
+) {
   return deps.orders.handle(subjects.order(orderId), { type: "ConfirmOrder", orderId }, meta);
 }

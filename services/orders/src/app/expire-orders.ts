@@ -10,7 +10,11 @@ import type { OrderDeps } from "./order-deps.ts";
 export async function expireOrders(deps: OrderDeps, timeoutMs: number, logger: Logger) {
   const deadline = new Date(deps.now().getTime() - timeoutMs).toISOString();
   for (const { id } of await listPendingPlacedBefore(deps.db, deadline)) {
-    const result = await cancelOrder(deps, { orderId: id, reason: "timeout", by: "saga" }, { cause: { correlationId: id } });
+    const result = await cancelOrder(
+      deps,
+      { orderId: id, reason: "timeout", by: "saga" },
+      { cause: { correlationId: id } },
+    );
     if (result.appended.length > 0) logger.info({ orderId: id }, "order timed out; cancelled");
   }
 }

@@ -24,21 +24,42 @@ function mergeLines(items: PlaceOrderInput["items"]) {
  */
 export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, cause: EventCause) {
   if (!(await isKnownUser(deps.db, input.userId))) {
-    throw validationError("order.unknown-user", `no user ${input.userId}`, { userId: input.userId });
+    throw validationError("order.unknown-user", `no user ${input.userId}`, {
+      userId: input.userId,
+    });
   }
   const lines = mergeLines(input.items);
-  const prices = await getPrices(deps.db, lines.map((l) => l.sku));
+  const prices = await getPrices(
+    deps.db,
+    lines.map((l) => l.sku),
+  );
   const unknownSkus = lines.filter((l) => !prices.has(l.sku)).map((l) => l.sku);
   if (unknownSkus.length > 0) {
-    throw validationError("order.unknown-sku", `not in the catalog: ${unknownSkus.join(", ")}`, { skus: unknownSkus });
+    throw validationError("order.unknown-sku", `not in the catalog: ${unknownSkus.join(", ")}`, {
+      skus: unknownSkus,
+    });
   }
-  const items: OrderLine[] = lines.map((l) => ({ ...l, unitPriceCents: prices.get(l.sku) as number }));
+  const items: OrderLine[] = lines.map((l) => ({
+    ...l,
+    unitPriceCents: prices.get(l.sku) as number,
+  }));
   const orderId = deps.newId();
   const result = await deps.orders.handle(
     subjects.order(orderId),
-    { type: "PlaceOrder", orderId, userId: input.userId, items, paymentMethod: input.paymentMethod },
+    {
+      type: "PlaceOrder",
+      orderId,
+      userId: input.userId,
+      items,
+      paymentMethod: input.paymentMethod,
+    },
     { cause, now: deps.now() },
   );
   await deps.ordersProjection.waitFor(result.version);
-  return { orderId, status: "pending" as const, items, totalCents: result.state.status === "pending" ? result.state.totalCents : 0 };
+  return {
+    orderId,
+    status: "pending" as const,
+    items,
+    totalCents: result.state.status === "pending" ? result.state.totalCents : 0,
+  };
 }

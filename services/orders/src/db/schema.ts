@@ -7,14 +7,21 @@ export const orders = sqliteTable(
     id: text("id").primaryKey(),
     userId: text("user_id").notNull(),
     status: text("status", { enum: ["pending", "confirmed", "cancelled"] }).notNull(),
-    reason: text("reason", { enum: ["out_of_stock", "payment_declined", "customer_cancelled", "timeout"] }),
-    items: text("items", { mode: "json" }).notNull().$type<{ sku: string; quantity: number; unitPriceCents: number }[]>(),
+    reason: text("reason", {
+      enum: ["out_of_stock", "payment_declined", "customer_cancelled", "timeout"],
+    }),
+    items: text("items", { mode: "json" })
+      .notNull()
+      .$type<{ sku: string; quantity: number; unitPriceCents: number }[]>(),
     totalCents: integer("total_cents").notNull(),
     paymentMethod: text("payment_method").notNull(),
     placedAt: text("placed_at").notNull(),
     updatedAt: text("updated_at").notNull(),
   },
-  (t) => [index("orders_user_idx").on(t.userId), index("orders_status_placed_idx").on(t.status, t.placedAt)],
+  (t) => [
+    index("orders_user_idx").on(t.userId),
+    index("orders_status_placed_idx").on(t.status, t.placedAt),
+  ],
 );
 
 /** Every saga event about an order, from ORDERS, INVENTORY and PAYMENTS: the order's timeline. */
@@ -28,7 +35,10 @@ export const orderHistory = sqliteTable(
     time: text("time").notNull(),
     detail: text("detail"),
   },
-  (t) => [primaryKey({ columns: [t.stream, t.sequence] }), index("order_history_order_idx").on(t.orderId)],
+  (t) => [
+    primaryKey({ columns: [t.stream, t.sequence] }),
+    index("order_history_order_idx").on(t.orderId),
+  ],
 );
 
 /** The catalog as orders knows it, from inventory's `product.defined` events: the prices orders charge. */

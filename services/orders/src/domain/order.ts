@@ -1,4 +1,9 @@
-import { type CancellationReason, orderCancelled, orderConfirmed, orderPlaced } from "@shop/shared/contracts";
+import {
+  type CancellationReason,
+  orderCancelled,
+  orderConfirmed,
+  orderPlaced,
+} from "@shop/shared/contracts";
 import { conflict, type Decider, type EventOf } from "@shop/shared/domain";
 
 export interface OrderLine {
@@ -7,13 +12,27 @@ export interface OrderLine {
   unitPriceCents: number;
 }
 
-export type PlaceOrder = { type: "PlaceOrder"; orderId: string; userId: string; items: OrderLine[]; paymentMethod: string };
+export type PlaceOrder = {
+  type: "PlaceOrder";
+  orderId: string;
+  userId: string;
+  items: OrderLine[];
+  paymentMethod: string;
+};
 export type ConfirmOrder = { type: "ConfirmOrder"; orderId: string };
 /** `by: "customer"` is refused once the order is settled; the saga's own cancellations are no-ops then. */
-export type CancelOrder = { type: "CancelOrder"; orderId: string; reason: CancellationReason; by: "customer" | "saga" };
+export type CancelOrder = {
+  type: "CancelOrder";
+  orderId: string;
+  reason: CancellationReason;
+  by: "customer" | "saga";
+};
 export type OrderCommand = PlaceOrder | ConfirmOrder | CancelOrder;
 
-export type OrderEvent = EventOf<typeof orderPlaced> | EventOf<typeof orderConfirmed> | EventOf<typeof orderCancelled>;
+export type OrderEvent =
+  | EventOf<typeof orderPlaced>
+  | EventOf<typeof orderConfirmed>
+  | EventOf<typeof orderCancelled>;
 
 export type OrderState =
   | { status: "none" }
@@ -21,21 +40,37 @@ export type OrderState =
   | { status: "confirmed"; userId: string; totalCents: number }
   | { status: "cancelled"; userId: string; reason: CancellationReason };
 
-export const orderTotal = (items: readonly OrderLine[]) => items.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
+export const orderTotal = (items: readonly OrderLine[]) =>
+  items.reduce((sum, line) => sum + line.quantity * line.unitPriceCents, 0);
 
 function decidePlace(command: PlaceOrder, state: OrderState): OrderEvent[] {
-  if (state.status !== "none") throw conflict("order.exists", `order ${command.orderId} already exists`);
+  if (state.status !== "none")
+    throw conflict("order.exists", `order ${command.orderId} already exists`);
   const { orderId, userId, items, paymentMethod } = command;
-  return [{ type: "order.placed", data: { orderId, userId, items, totalCents: orderTotal(items), paymentMethod } }];
+  return [
+    {
+      type: "order.placed",
+      data: { orderId, userId, items, totalCents: orderTotal(items), paymentMethod },
+    },
+  ];
 }
 
 function decideCancel(command: CancelOrder, state: OrderState): OrderEvent[] {
   if (state.status === "pending") {
-    return [{ type: "order.cancelled", data: { orderId: command.orderId, userId: state.userId, reason: command.reason } }];
+    return [
+      {
+        type: "order.cancelled",
+        data: { orderId: command.orderId, userId: state.userId, reason: command.reason },
+      },
+    ];
   }
   if (command.by === "saga") return [];
-  if (state.status === "none") throw conflict("order.not-placed", `order ${command.orderId} does not exist`);
-  throw conflict(`order.already-${state.status}`, `order ${command.orderId} is already ${state.status}`);
+  if (state.status === "none")
+    throw conflict("order.not-placed", `order ${command.orderId} does not exist`);
+  throw conflict(
+    `order.already-${state.status}`,
+    `order ${command.orderId} is already ${state.status}`,
+  );
 }
 
 /** The order saga's state machine: pending until stock and payment settle it one way or the other. */
@@ -64,7 +99,16 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState> = {
         return decidePlace(command, state);
       case "ConfirmOrder":
         return state.status === "pending"
-          ? [{ type: "order.confirmed", data: { orderId: command.orderId, userId: state.userId, totalCents: state.totalCents } }]
+          ? [
+              {
+                type: "order.confirmed",
+                data: {
+                  orderId: command.orderId,
+                  userId: state.userId,
+                  totalCents: state.totalCents,
+                },
+              },
+            ]
           : [];
       case "CancelOrder":
         return decideCancel(command, state);

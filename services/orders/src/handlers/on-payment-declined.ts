@@ -6,5 +6,9 @@ import type { Schema } from "../db/schema.ts";
 
 export const onPaymentDeclined = (deps: OrderDeps) =>
   on(paymentDeclined, async (event, _context: ConsumerContext<Schema>) => {
-    await cancelOrder(deps, { orderId: event.data.orderId, reason: "payment_declined", by: "saga" }, { cause: event });
+    await cancelOrder(
+      deps,
+      { orderId: event.data.orderId, reason: "payment_declined", by: "saga" },
+      { cause: event },
+    );
   });

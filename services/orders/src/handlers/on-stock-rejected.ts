@@ -6,5 +6,9 @@ import type { Schema } from "../db/schema.ts";
 
 export const onStockRejected = (deps: OrderDeps) =>
   on(stockRejected, async (event, _context: ConsumerContext<Schema>) => {
-    await cancelOrder(deps, { orderId: event.data.orderId, reason: "out_of_stock", by: "saga" }, { cause: event });
+    await cancelOrder(
+      deps,
+      { orderId: event.data.orderId, reason: "out_of_stock", by: "saga" },
+      { cause: event },
+    );
   });

@@ -6,7 +6,11 @@ import type { OrderDeps } from "../app/order-deps.ts";
 import { placeOrder } from "../app/place-order.ts";
 import { getOrder, listOrdersOfUser } from "../projections/orders/order-queries.ts";
 
-const Line = z.object({ sku: z.string(), quantity: z.number().int(), unitPriceCents: z.number().int() });
+const Line = z.object({
+  sku: z.string(),
+  quantity: z.number().int(),
+  unitPriceCents: z.number().int(),
+});
 const OrderSchema = z
   .object({
     id: z.string(),
@@ -20,7 +24,12 @@ const OrderSchema = z
     updatedAt: z.string(),
   })
   .openapi("Order");
-const HistoryEntry = z.object({ type: z.string(), time: z.string(), stream: z.string(), detail: z.string().nullable() });
+const HistoryEntry = z.object({
+  type: z.string(),
+  time: z.string(),
+  stream: z.string(),
+  detail: z.string().nullable(),
+});
 
 const place = createRoute({
   method: "post",
@@ -32,7 +41,12 @@ const place = createRoute({
         z.object({
           userId: z.string().min(1),
           items: z
-            .array(z.object({ sku: z.string().min(1).max(64), quantity: z.number().int().positive().max(10_000) }))
+            .array(
+              z.object({
+                sku: z.string().min(1).max(64),
+                quantity: z.number().int().positive().max(10_000),
+              }),
+            )
             .min(1)
             .max(100),
           paymentMethod: z.string().min(1).max(64),
@@ -42,7 +56,15 @@ const place = createRoute({
     },
   },
   responses: {
-    202: json(z.object({ orderId: z.string(), status: z.literal("pending"), items: z.array(Line), totalCents: z.number().int() }), "Accepted"),
+    202: json(
+      z.object({
+        orderId: z.string(),
+        status: z.literal("pending"),
+        items: z.array(Line),
+        totalCents: z.number().int(),
+      }),
+      "Accepted",
+    ),
     ...problems(400, 422, 503),
   },
 });
@@ -52,7 +74,10 @@ const get = createRoute({
   path: "/orders/{id}",
   summary: "An order with its event history",
   request: { params: z.object({ id: z.string().min(1) }) },
-  responses: { 200: json(OrderSchema.extend({ history: z.array(HistoryEntry) }), "The order"), ...problems(404) },
+  responses: {
+    200: json(OrderSchema.extend({ history: z.array(HistoryEntry) }), "The order"),
+    ...problems(404),
+  },
 });
 
 const list = createRoute({
@@ -67,8 +92,18 @@ const cancel = createRoute({
   method: "post",
   path: "/orders/{id}/cancel",
   summary: "Cancel a pending order (stock is released and payment refunded)",
-  request: { params: z.object({ id: z.string().min(1).regex(/^[A-Za-z0-9_-]+$/) }) },
-  responses: { 200: json(z.object({ orderId: z.string(), status: z.literal("cancelled") }), "Cancelled"), ...problems(404, 409, 503) },
+  request: {
+    params: z.object({
+      id: z
+        .string()
+        .min(1)
+        .regex(/^[A-Za-z0-9_-]+$/),
+    }),
+  },
+  responses: {
+    200: json(z.object({ orderId: z.string(), status: z.literal("cancelled") }), "Cancelled"),
+    ...problems(404, 409, 503),
+  },
 });
 
 export function addOrderRoutes(app: HttpApp, deps: OrderDeps) {
@@ -83,11 +118,17 @@ export function addOrderRoutes(app: HttpApp, deps: OrderDeps) {
     if (!order) throw notFound("order.not-found", `no order ${id}`);
     return c.json(order, 200);
   });
-  app.openapi(list, async (c) => c.json({ orders: await listOrdersOfUser(deps.db, c.req.valid("query").userId) }, 200));
+  app.openapi(list, async (c) =>
+    c.json({ orders: await listOrdersOfUser(deps.db, c.req.valid("query").userId) }, 200),
+  );
   app.openapi(cancel, async (c) => {
     const { id } = c.req.valid("param");
     if (!(await getOrder(deps.db, id))) throw notFound("order.not-found", `no order ${id}`);
-    await cancelOrder(deps, { orderId: id, reason: "customer_cancelled", by: "customer" }, { cause: { correlationId: c.get("requestId" as never) } });
+    await cancelOrder(
+      deps,
+      { orderId: id, reason: "customer_cancelled", by: "customer" },
+      { cause: { correlationId: c.get("requestId" as never) } },
+    );
     return c.json({ orderId: id, status: "cancelled" as const }, 200);
   });
 }

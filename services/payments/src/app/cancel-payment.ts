@@ -7,7 +7,11 @@ import { gatewayKeys, type PaymentDeps } from "./payment-deps.ts";
  * never will be; a capture is refunded at the gateway (once per order) and recorded. A payment
  * already declined, refunded or voided is left as it is.
  */
-export async function cancelPayment(deps: PaymentDeps, { orderId, userId }: { orderId: string; userId?: string }, meta: CommandMeta) {
+export async function cancelPayment(
+  deps: PaymentDeps,
+  { orderId, userId }: { orderId: string; userId?: string },
+  meta: CommandMeta,
+) {
   const subject = subjects.payment(orderId);
   // Void decides nothing unless no charge is recorded; the state it returns says what to undo.
   const { state } = await deps.payments.handle(subject, { type: "Void", orderId, userId }, meta);

@@ -73,7 +73,16 @@ const newGateway = () =>
 
 const placed = async (orderId: string) => {
   const publisher = createEventPublisher({ js: nats.js, source: "/orders" });
-  const event = { type: "order.placed", data: { orderId, userId: "u-1", items: [{ sku: "tea", quantity: 1, unitPriceCents: 1_500 }], totalCents: 1_500, paymentMethod: "visa" } } as const;
+  const event = {
+    type: "order.placed",
+    data: {
+      orderId,
+      userId: "u-1",
+      items: [{ sku: "tea", quantity: 1, unitPriceCents: 1_500 }],
+      totalCents: 1_500,
+      paymentMethod: "visa",
+    },
+  } as const;
   await publisher.publish(subjects.order(orderId), publisher.envelope(event, {}));
 };
 
@@ -125,7 +134,10 @@ describe("payment use cases", () => {
     const orderId = `o-${crypto.randomUUID()}`;
     await placed(orderId);
     const publisher = createEventPublisher({ js: nats.js, source: "/orders" });
-    const cancelled = { type: "order.cancelled", data: { orderId, userId: "u-1", reason: "customer_cancelled" } } as const;
+    const cancelled = {
+      type: "order.cancelled",
+      data: { orderId, userId: "u-1", reason: "customer_cancelled" },
+    } as const;
     await publisher.publish(subjects.order(orderId), publisher.envelope(cancelled, {}));
     const gateway = newGateway();
     await capturePayment(depsWith(gateway), orderId, {});

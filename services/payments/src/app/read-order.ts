@@ -1,5 +1,10 @@
 import { orderCancelled, orderPlaced, streams, subjects } from "@shop/shared/contracts";
-import { type ContractRegistry, decodeEvent, type NatsContext, readSubject } from "@shop/shared/kit";
+import {
+  type ContractRegistry,
+  decodeEvent,
+  type NatsContext,
+  readSubject,
+} from "@shop/shared/kit";
 
 /** What payments needs to know about an order at the moment it charges. */
 export interface OrderFacts {
@@ -16,7 +21,10 @@ export type ReadOrder = (orderId: string) => Promise<OrderFacts | undefined>;
  * projection could lag: a charge is never taken for an order already cancelled, whatever
  * order the two streams' consumers happen to run in.
  */
-export function createOrderReader(nats: Pick<NatsContext, "js" | "jsm">, registry: ContractRegistry): ReadOrder {
+export function createOrderReader(
+  nats: Pick<NatsContext, "js" | "jsm">,
+  registry: ContractRegistry,
+): ReadOrder {
   return async (orderId) => {
     const { messages } = await readSubject(nats, streams.orders.name, subjects.order(orderId));
     let facts: OrderFacts | undefined;

@@ -89,7 +89,14 @@ export const paymentDecider: Decider<PaymentCommand, PaymentEvent, PaymentState>
       }
       case "Void":
         return state.status === "none"
-          ? [{ type: "payment.voided", data: command.userId ? { orderId: command.orderId, userId: command.userId } : { orderId: command.orderId } }]
+          ? [
+              {
+                type: "payment.voided",
+                data: command.userId
+                  ? { orderId: command.orderId, userId: command.userId }
+                  : { orderId: command.orderId },
+              },
+            ]
           : [];
       default: {
         const unknown: never = command;

@@ -2,7 +2,12 @@ import { describe, expect, test } from "bun:test";
 import { fold, isConflict } from "@shop/shared/domain";
 import { type UserEvent, userDecider } from "./user.ts";
 
-const register = { type: "RegisterUser", userId: "u-1", email: "ada@example.com", name: "Ada" } as const;
+const register = {
+  type: "RegisterUser",
+  userId: "u-1",
+  email: "ada@example.com",
+  name: "Ada",
+} as const;
 
 describe("user decider", () => {
   test("registers an unused email", () => {
@@ -12,7 +17,9 @@ describe("user decider", () => {
   });
 
   test("refuses an email that is already registered", () => {
-    const past: UserEvent[] = [{ type: "user.registered", data: { userId: "u-0", email: "ada@example.com", name: "Ada" } }];
+    const past: UserEvent[] = [
+      { type: "user.registered", data: { userId: "u-0", email: "ada@example.com", name: "Ada" } },
+    ];
     const state = fold(userDecider, past);
     let thrown: unknown;
     try {

@@ -26,7 +26,9 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
     switch (command.type) {
       case "RegisterUser": {
         if (state.status === "registered") {
-          throw conflict("user.email-taken", `a user with email ${command.email} already exists`, { userId: state.userId });
+          throw conflict("user.email-taken", `a user with email ${command.email} already exists`, {
+            userId: state.userId,
+          });
         }
         const { userId, email, name } = command;
         return [{ type: "user.registered", data: { userId, email, name } }];

@@ -5,14 +5,24 @@ import type { Schema } from "../db/schema.ts";
 import { getUser } from "../projections/users/user-queries.ts";
 
 const UserSchema = z
-  .object({ id: z.string(), email: z.string(), name: z.string(), registeredAt: z.string().optional() })
+  .object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string(),
+    registeredAt: z.string().optional(),
+  })
   .openapi("User");
 
 const register = createRoute({
   method: "post",
   path: "/users",
   summary: "Register a user (one per email)",
-  request: { body: { ...json(z.object({ email: z.email(), name: z.string().trim().min(1).max(200) })), required: true } },
+  request: {
+    body: {
+      ...json(z.object({ email: z.email(), name: z.string().trim().min(1).max(200) })),
+      required: true,
+    },
+  },
   responses: { 201: json(UserSchema, "Registered"), ...problems(400, 409, 422, 503) },
 });
 

@@ -16,7 +16,10 @@ export const catalogProjection: ProjectionDefinition<Schema> = {
       await tx
         .insert(catalog)
         .values({ sku, name, priceCents })
-        .onConflictDoUpdate({ target: catalog.sku, set: { name: sql`excluded.name`, priceCents: sql`excluded.price_cents` } });
+        .onConflictDoUpdate({
+          target: catalog.sku,
+          set: { name: sql`excluded.name`, priceCents: sql`excluded.price_cents` },
+        });
     }),
   ],
 };

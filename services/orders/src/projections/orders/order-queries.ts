@@ -2,10 +2,21 @@ import { prepared, type SqliteDb } from "@shop/shared/kit";
 import { and, asc, desc, eq, lt, sql } from "drizzle-orm";
 import { orderHistory, orders, type Schema } from "../../db/schema.ts";
 
-const byId = prepared((db: SqliteDb<Schema>) => db.select().from(orders).where(eq(orders.id, sql.placeholder("id"))).prepare());
+const byId = prepared((db: SqliteDb<Schema>) =>
+  db
+    .select()
+    .from(orders)
+    .where(eq(orders.id, sql.placeholder("id")))
+    .prepare(),
+);
 const historyOf = prepared((db: SqliteDb<Schema>) =>
   db
-    .select({ type: orderHistory.type, time: orderHistory.time, stream: orderHistory.stream, detail: orderHistory.detail })
+    .select({
+      type: orderHistory.type,
+      time: orderHistory.time,
+      stream: orderHistory.stream,
+      detail: orderHistory.detail,
+    })
     .from(orderHistory)
     .where(eq(orderHistory.orderId, sql.placeholder("id")))
     .orderBy(asc(orderHistory.time), asc(orderHistory.stream), asc(orderHistory.sequence))
@@ -26,7 +37,11 @@ export async function listOrdersOfUser(db: SqliteDb<Schema>, userId: string): Pr
 }
 
 /** Pending orders placed before `placedBefore` (ISO time), oldest first. */
-export async function listPendingPlacedBefore(db: SqliteDb<Schema>, placedBefore: string, limit = 500) {
+export async function listPendingPlacedBefore(
+  db: SqliteDb<Schema>,
+  placedBefore: string,
+  limit = 500,
+) {
   return db
     .select({ id: orders.id })
     .from(orders)

@@ -15,12 +15,24 @@ export const ordersProjection: ProjectionDefinition<Schema> = {
       const { orderId, userId, items, totalCents, paymentMethod } = event.data;
       await context.tx
         .insert(orders)
-        .values({ id: orderId, userId, status: "pending", items, totalCents, paymentMethod, placedAt: event.time, updatedAt: event.time })
+        .values({
+          id: orderId,
+          userId,
+          status: "pending",
+          items,
+          totalCents,
+          paymentMethod,
+          placedAt: event.time,
+          updatedAt: event.time,
+        })
         .onConflictDoNothing();
       await recordHistory(event, context);
     }),
     on(orderConfirmed, async (event, context: Context) => {
-      await context.tx.update(orders).set({ status: "confirmed", updatedAt: event.time }).where(eq(orders.id, event.data.orderId));
+      await context.tx
+        .update(orders)
+        .set({ status: "confirmed", updatedAt: event.time })
+        .where(eq(orders.id, event.data.orderId));
       await recordHistory(event, context);
     }),
     on(orderCancelled, async (event, context: Context) => {

@@ -9,6 +9,13 @@ export async function recordHistory(
 ) {
   await tx
     .insert(orderHistory)
-    .values({ stream: position.stream, sequence: position.sequence, orderId: event.data.orderId, type: event.type, time: event.time, detail })
+    .values({
+      stream: position.stream,
+      sequence: position.sequence,
+      orderId: event.data.orderId,
+      type: event.type,
+      time: event.time,
+      detail,
+    })
     .onConflictDoNothing();
 }

@@ -1,4 +1,14 @@
-import { paymentCaptured, paymentDeclined, paymentRefunded, paymentVoided, stockCommitted, stockRejected, stockReleased, stockReserved, streams } from "@shop/shared/contracts";
+import {
+  paymentCaptured,
+  paymentDeclined,
+  paymentRefunded,
+  paymentVoided,
+  stockCommitted,
+  stockRejected,
+  stockReleased,
+  stockReserved,
+  streams,
+} from "@shop/shared/contracts";
 import { on, type ProjectionContext, type ProjectionDefinition } from "@shop/shared/kit";
 import type { Schema } from "../../db/schema.ts";
 import { recordHistory } from "./record-history.ts";
@@ -13,7 +23,13 @@ export const stockHistoryProjection: ProjectionDefinition<Schema> = {
   handlers: [
     on(stockReserved, (event, context: Context) => recordHistory(event, context)),
     on(stockRejected, (event, context: Context) =>
-      recordHistory(event, context, event.data.shortages.map((s) => `${s.sku}: ${s.requested} requested, ${s.available} available`).join("; ")),
+      recordHistory(
+        event,
+        context,
+        event.data.shortages
+          .map((s) => `${s.sku}: ${s.requested} requested, ${s.available} available`)
+          .join("; "),
+      ),
     ),
     on(stockReleased, (event, context: Context) => recordHistory(event, context)),
     on(stockCommitted, (event, context: Context) => recordHistory(event, context)),
@@ -27,7 +43,9 @@ export const paymentHistoryProjection: ProjectionDefinition<Schema> = {
   filterSubject: "payments.>",
   handlers: [
     on(paymentCaptured, (event, context: Context) => recordHistory(event, context)),
-    on(paymentDeclined, (event, context: Context) => recordHistory(event, context, event.data.reason)),
+    on(paymentDeclined, (event, context: Context) =>
+      recordHistory(event, context, event.data.reason),
+    ),
     on(paymentRefunded, (event, context: Context) => recordHistory(event, context)),
     on(paymentVoided, (event, context: Context) => recordHistory(event, context)),
   ],

@@ -62,7 +62,12 @@ export const paymentsProjection: ProjectionDefinition<Schema> = {
       });
     }),
     on(paymentVoided, async (event, { tx }: Context) => {
-      await upsert(tx, { orderId: event.data.orderId, userId: event.data.userId ?? null, status: "voided", updatedAt: event.time });
+      await upsert(tx, {
+        orderId: event.data.orderId,
+        userId: event.data.userId ?? null,
+        status: "voided",
+        updatedAt: event.time,
+      });
     }),
   ],
 };

@@ -1,8 +1,14 @@
-import { eq, sql } from "drizzle-orm";
 import { prepared, type SqliteDb } from "@shop/shared/kit";
+import { eq, sql } from "drizzle-orm";
 import { type Schema, users } from "../../db/schema.ts";
 
-const byId = prepared((db: SqliteDb<Schema>) => db.select().from(users).where(eq(users.id, sql.placeholder("id"))).prepare());
+const byId = prepared((db: SqliteDb<Schema>) =>
+  db
+    .select()
+    .from(users)
+    .where(eq(users.id, sql.placeholder("id")))
+    .prepare(),
+);
 
 export type User = typeof users.$inferSelect;
 

@@ -11,7 +11,10 @@ export const usersProjection: ProjectionDefinition<Schema> = {
   handlers: [
     on(userRegistered, async (event, { tx }: Context) => {
       const { userId, email, name } = event.data;
-      await tx.insert(users).values({ id: userId, email, name, registeredAt: event.time }).onConflictDoNothing();
+      await tx
+        .insert(users)
+        .values({ id: userId, email, name, registeredAt: event.time })
+        .onConflictDoNothing();
     }),
   ],
 };

@@ -1,0 +1,269 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { type NatsServerHandle, startNatsServer } from "@shop/shared/testing";
+import { z } from "zod";
+import { AppError, conflict, isConflict } from "../errors/app-error.ts";
+import { encodeEvent } from "../events/codec.ts";
+import { createContractRegistry, defineEvent, type EventOf } from "../events/event-contract.ts";
+import { createEventPublisher } from "../events/publisher.ts";
+import { noteRecorded, TEST_STREAM } from "../fixtures/test-events.ts";
+import { createLogger } from "../log/logger.ts";
+import { connectNats, type NatsContext } from "../nats/connection.ts";
+import { ensureStream } from "../nats/topology.ts";
+import { type AggregateStore, createAggregateStore } from "./aggregate-store.ts";
+import type { Decider } from "./decider.ts";
+import { readSubject } from "./read-subject.ts";
+
+setDefaultTimeout(30_000);
+
+const logger = createLogger({ service: "aggregate-test", level: "silent" });
+
+const claimed = defineEvent("test.claimed", z.object({ by: z.string() }));
+const incremented = defineEvent("test.incremented", z.object({ by: z.number().int() }));
+const registry = createContractRegistry([claimed, incremented, noteRecorded]);
+
+type Claim = { type: "Claim"; by: string };
+type ClaimState = { claimedBy: string | null };
+type Claimed = EventOf<typeof claimed>;
+
+/** Refuses a second claim: the decision two racing writers must not both win. */
+const claimDecider: Decider<Claim, Claimed, ClaimState> = {
+  events: [claimed],
+  initialState: { claimedBy: null },
+  evolve: (_state, event) => ({ claimedBy: event.data.by }),
+  decide: (command, state) => {
+    if (state.claimedBy !== null) {
+      throw conflict("claim.already-claimed", `already claimed by ${state.claimedBy}`);
+    }
+    return [{ type: "test.claimed", data: { by: command.by } }];
+  },
+};
+
+type Increment = { type: "Increment" };
+type Incremented = EventOf<typeof incremented>;
+
+/** A counter whose evolve counts its own calls, to see how much history a load folds. */
+function counterDecider() {
+  const folded = { calls: 0 };
+  const decider: Decider<Increment, Incremented, number> = {
+    events: [incremented],
+    initialState: 0,
+    evolve: (state, event) => {
+      folded.calls += 1;
+      return state + event.data.by;
+    },
+    decide: () => [{ type: "test.incremented", data: { by: 1 } }],
+  };
+  return { decider, folded };
+}
+
+let server: NatsServerHandle;
+const connections: NatsContext[] = [];
+
+beforeAll(async () => {
+  server = await startNatsServer();
+  const first = await connect("aggregate-test-a");
+  await ensureStream(first.jsm, TEST_STREAM);
+});
+
+afterAll(async () => {
+  for (const nats of connections) await nats.drain();
+  await server?.cleanup();
+});
+
+async function connect(name: string): Promise<NatsContext> {
+  const nats = await connectNats({ url: server.url, name, logger });
+  connections.push(nats);
+  return nats;
+}
+
+/** An aggregate store on its own NATS connection, as another service instance would have. */
+async function storeOnOwnConnection<C, E extends EventOf<typeof claimed | typeof incremented>, S>(
+  decider: Decider<C, E, S>,
+  name: string,
+  options: { maxAttempts?: number } = {},
+): Promise<AggregateStore<C, S>> {
+  const nats = await connect(name);
+  return createAggregateStore(decider, {
+    nats,
+    publisher: createEventPublisher({ js: nats.js, source: `/${name}` }),
+    registry,
+    stream: TEST_STREAM.name,
+    logger,
+    ...options,
+  });
+}
+
+const storedOn = async (subject: string) =>
+  (await readSubject(connections[0] as NatsContext, TEST_STREAM.name, subject)).messages;
+
+describe("optimistic concurrency across instances", () => {
+  test("of two racing claims from separate stores exactly one is stored", async () => {
+    const subject = "test.claims.race";
+    const [alice, bob] = await Promise.all([
+      storeOnOwnConnection(claimDecider, "claims-a"),
+      storeOnOwnConnection(claimDecider, "claims-b"),
+    ]);
+
+    const results = await Promise.allSettled([
+      alice.handle(subject, { type: "Claim", by: "alice" }),
+      bob.handle(subject, { type: "Claim", by: "bob" }),
+    ]);
+
+    const won = results.filter((r) => r.status === "fulfilled");
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    const refusal: unknown = lost[0]?.reason;
+    expect(refusal).toBeInstanceOf(AppError);
+    expect(isConflict(refusal)).toBe(true);
+    expect((refusal as AppError).code).toBe("claim.already-claimed");
+
+    const stored = await storedOn(subject);
+    expect(stored).toHaveLength(1);
+    const winner = (won[0] as PromiseFulfilledResult<{ state: ClaimState }>).value.state.claimedBy;
+    expect(stored[0]?.json<{ data: { by: string } }>().data.by).toBe(winner as string);
+    // Both stores now agree on the winner.
+    expect((await alice.load(subject)).state.claimedBy).toBe(winner);
+    expect((await bob.load(subject)).state.claimedBy).toBe(winner);
+  });
+
+  test("twenty concurrent increments from two stores all land, in order, with state 20", async () => {
+    const subject = "test.counters.shared";
+    const a = counterDecider();
+    const b = counterDecider();
+    // Each conflict means the other store appended: with 10 commands each, 11 attempts always suffice.
+    const [left, right] = await Promise.all([
+      storeOnOwnConnection(a.decider, "counter-a", { maxAttempts: 11 }),
+      storeOnOwnConnection(b.decider, "counter-b", { maxAttempts: 11 }),
+    ]);
+
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 === 0 ? left : right).handle(subject, { type: "Increment" }),
+      ),
+    );
+
+    const stored = await storedOn(subject);
+    expect(stored).toHaveLength(20);
+    // Every command saw the state its own append produced: 1..20, each exactly once.
+    expect(results.map((r) => r.state).sort((x, y) => x - y)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    const final = await left.load(subject);
+    expect(final.state).toBe(20);
+    expect(final.version).toBe(stored.at(-1)?.seq as number);
+    expect((await right.load(subject)).state).toBe(20);
+  });
+
+  test("with the default attempts, two instances racing on one counter never give up", async () => {
+    const [left, right] = await Promise.all([
+      storeOnOwnConnection(counterDecider().decider, "default-a"),
+      storeOnOwnConnection(counterDecider().decider, "default-b"),
+    ]);
+    const failures: string[] = [];
+    for (let round = 0; round < 10; round++) {
+      const subject = `test.counters.default-${round}`;
+      const results = await Promise.allSettled(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 === 0 ? left : right).handle(subject, { type: "Increment" }),
+        ),
+      );
+      for (const result of results) {
+        if (result.status === "rejected") failures.push(`round ${round}: ${result.reason}`);
+      }
+      expect(await storedOn(subject)).toHaveLength(
+        20 - results.filter((r) => r.status === "rejected").length,
+      );
+    }
+    expect(failures).toEqual([]);
+  });
+
+  test("a stale writer's append is refused by the broker, not stored", async () => {
+    const subject = "test.counters.stale";
+    const counter = counterDecider();
+    const store = await storeOnOwnConnection(counter.decider, "counter-stale");
+    const { version } = await store.handle(subject, { type: "Increment" });
+    const nats = connections[0] as NatsContext;
+    const publisher = createEventPublisher({ js: nats.js, source: "/stale" });
+    const stale = publisher.envelope({ type: "test.incremented", data: { by: 1 } }, { subject });
+
+    await expect(
+      publisher.publish(subject, stale, { expectLastSubjectSequence: version - 1 }),
+    ).rejects.toMatchObject({ kind: "conflict", code: "stream.wrong-last-sequence" });
+    expect(await storedOn(subject)).toHaveLength(1);
+  });
+});
+
+describe("loading", () => {
+  test("a load folds only the events appended since the cached state", async () => {
+    const subject = "test.counters.tail";
+    const reader = counterDecider();
+    const writer = counterDecider();
+    const cached = await storeOnOwnConnection(reader.decider, "tail-reader");
+    const other = await storeOnOwnConnection(writer.decider, "tail-writer");
+
+    for (let i = 0; i < 5; i++) await other.handle(subject, { type: "Increment" });
+    expect((await cached.load(subject)).state).toBe(5);
+    expect(reader.folded.calls).toBe(5);
+
+    await other.handle(subject, { type: "Increment" });
+    await other.handle(subject, { type: "Increment" });
+    const loaded = await cached.load(subject);
+    expect(loaded.state).toBe(7);
+    expect(reader.folded.calls).toBe(7);
+
+    const again = await cached.load(subject);
+    expect(again).toEqual(loaded);
+    expect(reader.folded.calls).toBe(7);
+
+    // A fresh store (no cache) folds the whole history to the same state.
+    const fresh = counterDecider();
+    const cold = await storeOnOwnConnection(fresh.decider, "tail-cold");
+    expect(await cold.load(subject)).toEqual(loaded);
+    expect(fresh.folded.calls).toBe(7);
+  });
+
+  test("an aggregate with no events loads as the initial state at version 0", async () => {
+    const store = await storeOnOwnConnection(claimDecider, "empty-loader");
+    expect(await store.load("test.claims.nobody")).toEqual({
+      state: { claimedBy: null },
+      version: 0,
+    });
+  });
+
+  test("events of other types and unreadable messages on the subject are skipped", async () => {
+    const subject = "test.counters.mixed";
+    const counter = counterDecider();
+    const store = await storeOnOwnConnection(counter.decider, "mixed");
+    await store.handle(subject, { type: "Increment" });
+    const nats = connections[0] as NatsContext;
+    const publisher = createEventPublisher({ js: nats.js, source: "/mixed" });
+    await publisher.publish(
+      subject,
+      publisher.envelope({ type: noteRecorded.type, data: { key: "k", amount: 1 } }, {}),
+    );
+    const garbage = await nats.js.publish(subject, "not an event");
+    await nats.js.publish(
+      subject,
+      encodeEvent(publisher.envelope({ type: "test.incremented", data: { by: 1 } }, {})).payload,
+    );
+
+    const cold = counterDecider();
+    const reloaded = await storeOnOwnConnection(cold.decider, "mixed-cold");
+    const loaded = await reloaded.load(subject);
+    expect(loaded.state).toBe(2);
+    expect(loaded.version).toBeGreaterThan(garbage.seq);
+    expect(cold.folded.calls).toBe(2);
+  });
+
+  test("a refused command appends nothing and leaves the state as it was", async () => {
+    const subject = "test.claims.refused";
+    const store = await storeOnOwnConnection(claimDecider, "refuser");
+    await store.handle(subject, { type: "Claim", by: "first" });
+    await expect(store.handle(subject, { type: "Claim", by: "second" })).rejects.toMatchObject({
+      code: "claim.already-claimed",
+    });
+    expect(await storedOn(subject)).toHaveLength(1);
+    expect((await store.load(subject)).state.claimedBy).toBe("first");
+  });
+});
