@@ -52,11 +52,17 @@ export const subjects = {
   notification: (notificationId: string) => `notifications.${token(notificationId)}`,
 } as const;
 
-const consumer = (stream: StreamSpec, durable: string, description: string): ConsumerSpec => ({
+const consumer = (
+  stream: StreamSpec,
+  durable: string,
+  description: string,
+  retries: Pick<ConsumerSpec, "maxDeliver" | "retryDelaysMs"> = {},
+): ConsumerSpec => ({
   stream: stream.name,
   durable,
   filterSubject: stream.subjects[0] as string,
   description,
+  ...retries,
 });
 
 /** Durable consumers. A durable name is persistent state: renaming one replays or skips history. */
@@ -91,5 +97,7 @@ export const consumers = {
     streams.orders,
     "notifications-on-orders",
     "Tells customers their order was confirmed or cancelled.",
+    // Waits up to ~2.5 minutes for the recipient (its own read model of USERS) or the webhook.
+    { maxDeliver: 10, retryDelaysMs: [200, 1_000, 5_000, 15_000, 30_000] },
   ),
 } as const satisfies Record<string, ConsumerSpec>;

@@ -1,5 +1,5 @@
 import { headers as createHeaders, type MsgHdrs } from "@nats-io/nats-core";
-import { validationError } from "../errors/app-error.ts";
+import { AppError, validationError } from "../errors/app-error.ts";
 import { type CloudEvent, cloudEventSchema, type EventEnvelope } from "./cloud-event.ts";
 import type { ContractRegistry } from "./event-contract.ts";
 
@@ -38,7 +38,11 @@ function readBinaryMode(headers: MsgHdrs, payload: Uint8Array): Record<string, u
   for (const [key, values] of headers) {
     const name = key.toLowerCase();
     if (name.startsWith("ce-") && values[0] !== undefined) {
-      attributes[name.slice(3)] = decodeURIComponent(values[0]);
+      try {
+        attributes[name.slice(3)] = decodeURIComponent(values[0]);
+      } catch {
+        throw validationError("event.malformed", `header ${key} is not percent-encoded`);
+      }
     }
   }
   const contentType = headers.get("content-type") || "application/json";
@@ -60,6 +64,7 @@ export function decodeCloudEvent(payload: Uint8Array, headers?: MsgHdrs): CloudE
       ? readBinaryMode(headers, payload)
       : JSON.parse(decoder.decode(payload));
   } catch (err) {
+    if (err instanceof AppError) throw err;
     throw validationError(
       "event.malformed",
       `payload is not valid JSON: ${(err as Error).message}`,

@@ -119,6 +119,8 @@ export async function startService<S extends Schema>(
       await Promise.all(projections.map((p) => p.stop()));
       await nats?.drain();
       await store?.close();
+      process.off("SIGTERM", onSignal);
+      process.off("SIGINT", onSignal);
       logger.info("stopped");
     })();
     return stopped;
