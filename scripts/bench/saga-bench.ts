@@ -6,11 +6,36 @@
 import {
   createUser,
   placeOrder,
+  SERVICE_NAMES,
+  type Shop,
   settledOrder,
   startShop,
   stockProduct,
 } from "../../tests/e2e/shop-harness.ts";
 import { percentile } from "./machine.ts";
+
+/** Mean handler time per message for each consumer and projection, from the services' own metrics. */
+async function handlerCosts(shop: Shop) {
+  const costs: Record<string, number> = {};
+  for (const name of SERVICE_NAMES) {
+    const text = await (await fetch(`${shop.services[name].url}/metrics`)).text();
+    const read = (metric: string) =>
+      new Map(
+        [
+          ...text.matchAll(
+            new RegExp(`^${metric}\\{[^}]*consumer="([^"]+)"[^}]*\\} (\\S+)$`, "gm"),
+          ),
+        ].map((m) => [m[1], Number(m[2])]),
+      );
+    const sums = read("message_handler_duration_seconds_sum");
+    const counts = read("message_handler_duration_seconds_count");
+    for (const [consumer, sum] of sums) {
+      const count = counts.get(consumer) ?? 0;
+      if (count > 0) costs[`${name}/${consumer}`] = +((sum / count) * 1000).toFixed(2);
+    }
+  }
+  return costs;
+}
 
 export async function benchSaga(orders: number, concurrency: number) {
   const shop = await startShop({ all: { LOG_LEVEL: "error" } });
@@ -40,6 +65,7 @@ export async function benchSaga(orders: number, concurrency: number) {
       .sort((a, b) => a - b);
     postLatencies.sort((a, b) => a - b);
     return {
+      handlerMsPerMessage: await handlerCosts(shop),
       orders,
       concurrency,
       confirmed: settled.filter((o) => o.status === "confirmed").length,
