@@ -210,6 +210,25 @@ describe("building a read model", () => {
     expect(await rowsOf(large.store)).toEqual(await rowsOf(small.store));
   });
 
+  test("applies the last partial batch of a large backlog without waiting for another event", async () => {
+    const name = "backlog";
+    const notes = someNotes(7, 20_000);
+    const inFlight = notes.map(([key, amount]) =>
+      publisher.publish(
+        `test.${name}.${key}`,
+        publisher.envelope({ type: noteRecorded.type, data: { key, amount } }, {}),
+      ),
+    );
+    const last = Math.max(...(await Promise.all(inFlight)).map((r) => r.sequence));
+    const { projection, store } = await start(
+      talliesProjection(name),
+      join(temp.path, `${name}.db`),
+      500,
+    );
+    await projection.waitFor(last, 20_000);
+    expect(await rowsOf(store)).toEqual(expectedRows(notes));
+  });
+
   test("reports caught up once it applied what was stored when it started", async () => {
     const name = "catchup";
     const last = await publishNotes(name, someNotes(1, 20));
