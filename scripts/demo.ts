@@ -77,13 +77,18 @@ async function placeOrder(
   throw new Error("orders never learned the user or the products");
 }
 
+/** Waits until the order is settled and its timeline has stopped growing (compensation included). */
 async function settled(orderId: string) {
+  let last: Json = {};
+  let stableSince = Date.now();
   for (let attempt = 0; attempt < 100; attempt++) {
     const { body } = await call("orders", "GET", `/orders/${orderId}`);
-    if (body.status !== "pending") return body;
+    if (body.history?.length !== last.history?.length) stableSince = Date.now();
+    last = body;
+    if (body.status !== "pending" && Date.now() - stableSince >= 300) return body;
     await Bun.sleep(100);
   }
-  return (await call("orders", "GET", `/orders/${orderId}`)).body;
+  return last;
 }
 
 const stopShop = await ensureShopRunning();

@@ -16,7 +16,8 @@ const canConnect = (host: string, port: number, timeoutMs = 1_000) =>
   });
 
 function findNatsServer(): string | undefined {
-  if (process.env.NATS_SERVER_BIN) return process.env.NATS_SERVER_BIN;
+  const configured = process.env.NATS_SERVER_BIN;
+  if (configured) return existsSync(configured) ? configured : undefined;
   return (
     Bun.which("nats-server") ??
     ["/usr/sbin/nats-server", "/usr/local/bin/nats-server"].find((p) => existsSync(p))
