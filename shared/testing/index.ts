@@ -12,5 +12,6 @@ export {
   type ServiceProcessOptions,
   startServiceProcess,
 } from "./service-process";
+export { type ServiceTestBed, startServiceTestBed } from "./service-test-bed";
 export { createTempDir, type TempDir } from "./temp-dir";
 export { type WaitOptions, waitFor, waitUntil } from "./wait-until";
