@@ -88,6 +88,7 @@ export {
   startProjection,
 } from "./projections/projection.ts";
 export { runMain } from "./service/run-main.ts";
+export { runService } from "./service/run-service.ts";
 export {
   type RunningService,
   type ServiceKit,

@@ -1,5 +1,5 @@
 import { consumers, contracts, streams } from "@shop/shared/contracts";
-import { createLogger, loadConfig, runMain, startService } from "@shop/shared/kit";
+import { runService } from "@shop/shared/kit";
 import { configSchema } from "./config.ts";
 import { schema } from "./db/schema.ts";
 import { stockLedgerDecider } from "./domain/stock-ledger.ts";
@@ -9,35 +9,26 @@ import { onOrderPlaced } from "./handlers/on-order-placed.ts";
 import { addProductRoutes } from "./http/product-routes.ts";
 import { productsProjection } from "./projections/products/products-projection.ts";
 
-runMain(async () => {
-  const config = loadConfig(configSchema);
-  const logger = createLogger({
-    service: "inventory",
-    level: config.LOG_LEVEL,
-    format: config.LOG_FORMAT,
-  });
-  await startService(
-    {
-      name: "inventory",
-      config,
-      logger,
-      schema,
-      migrationsFolder: `${import.meta.dir}/../drizzle`,
-      registry: contracts,
-      topology: {
-        streams: [streams.inventory, streams.orders, streams.deadLetter],
-        consumers: [consumers.inventoryOnOrders],
-      },
-      description: "Catalog and stock ledger; reserves, releases and commits stock for orders.",
+runService(
+  {
+    name: "inventory",
+    configSchema,
+    schema,
+    migrationsFolder: `${import.meta.dir}/../drizzle`,
+    registry: contracts,
+    topology: {
+      streams: [streams.inventory, streams.orders, streams.deadLetter],
+      consumers: [consumers.inventoryOnOrders],
     },
-    async (kit) => {
-      const projection = await kit.project(productsProjection);
-      const ledger = kit.aggregateStore(stockLedgerDecider, streams.inventory.name);
-      await kit.consume({
-        spec: consumers.inventoryOnOrders,
-        handlers: [onOrderPlaced(ledger), onOrderCancelled(ledger), onOrderConfirmed(ledger)],
-      });
-      addProductRoutes(kit.app, { ledger, projection, db: kit.store.read });
-    },
-  );
-});
+    description: "Catalog and stock ledger; reserves, releases and commits stock for orders.",
+  },
+  async (kit) => {
+    const projection = await kit.project(productsProjection);
+    const ledger = kit.aggregateStore(stockLedgerDecider, streams.inventory.name);
+    await kit.consume({
+      spec: consumers.inventoryOnOrders,
+      handlers: [onOrderPlaced(ledger), onOrderCancelled(ledger), onOrderConfirmed(ledger)],
+    });
+    addProductRoutes(kit.app, { ledger, projection, db: kit.store.read });
+  },
+);

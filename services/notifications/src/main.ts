@@ -1,5 +1,5 @@
 import { consumers, contracts, streams } from "@shop/shared/contracts";
-import { createLogger, loadConfig, runMain, startService } from "@shop/shared/kit";
+import { runService } from "@shop/shared/kit";
 import type { NotifyDeps } from "./app/notify.ts";
 import { configSchema } from "./config.ts";
 import { schema } from "./db/schema.ts";
@@ -13,54 +13,45 @@ import { recipientsProjection } from "./projections/recipients/recipients-projec
 import { createLogSender } from "./senders/log-sender.ts";
 import { createWebhookSender } from "./senders/webhook-sender.ts";
 
-runMain(async () => {
-  const config = loadConfig(configSchema);
-  const logger = createLogger({
-    service: "notifications",
-    level: config.LOG_LEVEL,
-    format: config.LOG_FORMAT,
-  });
-  await startService(
-    {
-      name: "notifications",
-      config,
-      logger,
-      schema,
-      migrationsFolder: `${import.meta.dir}/../drizzle`,
-      registry: contracts,
-      topology: {
-        streams: [streams.notifications, streams.users, streams.orders, streams.deadLetter],
-        consumers: [consumers.notificationsOnUsers, consumers.notificationsOnOrders],
-      },
-      description: "Welcomes new users and tells customers their order was confirmed or cancelled.",
+runService(
+  {
+    name: "notifications",
+    configSchema,
+    schema,
+    migrationsFolder: `${import.meta.dir}/../drizzle`,
+    registry: contracts,
+    topology: {
+      streams: [streams.notifications, streams.users, streams.orders, streams.deadLetter],
+      consumers: [consumers.notificationsOnUsers, consumers.notificationsOnOrders],
     },
-    async (kit) => {
-      await kit.project(recipientsProjection);
-      await kit.project(notificationsProjection);
-      const webhookUrl = config.NOTIFICATIONS_WEBHOOK_URL;
-      const delivery: Pick<NotifyDeps, "sender" | "channel"> =
-        webhookUrl === undefined
-          ? { sender: createLogSender(logger.child({ sender: "log" })), channel: "email" }
-          : {
-              sender: createWebhookSender({
-                url: webhookUrl,
-                timeoutMs: config.NOTIFICATIONS_WEBHOOK_TIMEOUT_MS,
-              }),
-              channel: "webhook",
-            };
-      const deps: NotifyDeps = {
-        notifications: kit.aggregateStore(notificationDecider, streams.notifications.name),
-        ...delivery,
-      };
-      addNotificationRoutes(kit.app, { db: kit.store.read });
-      await kit.consume({
-        spec: consumers.notificationsOnUsers,
-        handlers: [onUserRegistered(deps)],
-      });
-      await kit.consume({
-        spec: consumers.notificationsOnOrders,
-        handlers: [onOrderConfirmed(deps), onOrderCancelled(deps)],
-      });
-    },
-  );
-});
+    description: "Welcomes new users and tells customers their order was confirmed or cancelled.",
+  },
+  async (kit, config) => {
+    await kit.project(recipientsProjection);
+    await kit.project(notificationsProjection);
+    const webhookUrl = config.NOTIFICATIONS_WEBHOOK_URL;
+    const delivery: Pick<NotifyDeps, "sender" | "channel"> =
+      webhookUrl === undefined
+        ? { sender: createLogSender(kit.logger.child({ sender: "log" })), channel: "email" }
+        : {
+            sender: createWebhookSender({
+              url: webhookUrl,
+              timeoutMs: config.NOTIFICATIONS_WEBHOOK_TIMEOUT_MS,
+            }),
+            channel: "webhook",
+          };
+    const deps: NotifyDeps = {
+      notifications: kit.aggregateStore(notificationDecider, streams.notifications.name),
+      ...delivery,
+    };
+    addNotificationRoutes(kit.app, { db: kit.store.read });
+    await kit.consume({
+      spec: consumers.notificationsOnUsers,
+      handlers: [onUserRegistered(deps)],
+    });
+    await kit.consume({
+      spec: consumers.notificationsOnOrders,
+      handlers: [onOrderConfirmed(deps), onOrderCancelled(deps)],
+    });
+  },
+);

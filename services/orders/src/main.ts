@@ -1,5 +1,5 @@
 import { consumers, contracts, streams } from "@shop/shared/contracts";
-import { createLogger, loadConfig, runMain, startService } from "@shop/shared/kit";
+import { runService } from "@shop/shared/kit";
 import { expireOrders } from "./app/expire-orders.ts";
 import type { OrderDeps } from "./app/order-deps.ts";
 import { configSchema } from "./config.ts";
@@ -19,54 +19,45 @@ import {
   stockHistoryProjection,
 } from "./projections/orders/saga-history-projections.ts";
 
-runMain(async () => {
-  const config = loadConfig(configSchema);
-  const logger = createLogger({
-    service: "orders",
-    level: config.LOG_LEVEL,
-    format: config.LOG_FORMAT,
-  });
-  await startService(
-    {
-      name: "orders",
-      config,
-      logger,
-      schema,
-      migrationsFolder: `${import.meta.dir}/../drizzle`,
-      registry: contracts,
-      topology: {
-        streams: [
-          streams.orders,
-          streams.users,
-          streams.inventory,
-          streams.payments,
-          streams.deadLetter,
-        ],
-        consumers: [consumers.ordersOnInventory, consumers.ordersOnPayments],
-      },
-      description: "Takes orders and runs the order saga: placed, then confirmed or cancelled.",
+runService(
+  {
+    name: "orders",
+    configSchema,
+    schema,
+    migrationsFolder: `${import.meta.dir}/../drizzle`,
+    registry: contracts,
+    topology: {
+      streams: [
+        streams.orders,
+        streams.users,
+        streams.inventory,
+        streams.payments,
+        streams.deadLetter,
+      ],
+      consumers: [consumers.ordersOnInventory, consumers.ordersOnPayments],
     },
-    async (kit) => {
-      await kit.project(knownUsersProjection);
-      await kit.project(catalogProjection);
-      await kit.project(stockHistoryProjection);
-      await kit.project(paymentHistoryProjection);
-      const deps: OrderDeps = {
-        orders: kit.aggregateStore(orderDecider, streams.orders.name),
-        ordersProjection: await kit.project(ordersProjection),
-        db: kit.store.read,
-        newId: () => Bun.randomUUIDv7(),
-        now: () => new Date(),
-      };
-      addOrderRoutes(kit.app, deps);
-      await kit.consume({ spec: consumers.ordersOnInventory, handlers: [onStockRejected(deps)] });
-      await kit.consume({
-        spec: consumers.ordersOnPayments,
-        handlers: [onPaymentCaptured(deps), onPaymentDeclined(deps)],
-      });
-      kit.every(config.ORDER_TIMEOUT_SWEEP_MS, "expire-orders", () =>
-        expireOrders(deps, config.ORDER_TIMEOUT_MS, kit.logger),
-      );
-    },
-  );
-});
+    description: "Takes orders and runs the order saga: placed, then confirmed or cancelled.",
+  },
+  async (kit, config) => {
+    await kit.project(knownUsersProjection);
+    await kit.project(catalogProjection);
+    await kit.project(stockHistoryProjection);
+    await kit.project(paymentHistoryProjection);
+    const deps: OrderDeps = {
+      orders: kit.aggregateStore(orderDecider, streams.orders.name),
+      ordersProjection: await kit.project(ordersProjection),
+      db: kit.store.read,
+      newId: () => Bun.randomUUIDv7(),
+      now: () => new Date(),
+    };
+    addOrderRoutes(kit.app, deps);
+    await kit.consume({ spec: consumers.ordersOnInventory, handlers: [onStockRejected(deps)] });
+    await kit.consume({
+      spec: consumers.ordersOnPayments,
+      handlers: [onPaymentCaptured(deps), onPaymentDeclined(deps)],
+    });
+    kit.every(config.ORDER_TIMEOUT_SWEEP_MS, "expire-orders", () =>
+      expireOrders(deps, config.ORDER_TIMEOUT_MS, kit.logger),
+    );
+  },
+);

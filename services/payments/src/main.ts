@@ -1,5 +1,5 @@
 import { consumers, contracts, streams } from "@shop/shared/contracts";
-import { createLogger, loadConfig, runMain, startService } from "@shop/shared/kit";
+import { runService } from "@shop/shared/kit";
 import type { PaymentDeps } from "./app/payment-deps.ts";
 import { createOrderReader } from "./app/read-order.ts";
 import { configSchema } from "./config.ts";
@@ -11,41 +11,32 @@ import { onStockReserved } from "./handlers/on-stock-reserved.ts";
 import { addPaymentRoutes } from "./http/payment-routes.ts";
 import { paymentsProjection } from "./projections/payments/payments-projection.ts";
 
-runMain(async () => {
-  const config = loadConfig(configSchema);
-  const logger = createLogger({
-    service: "payments",
-    level: config.LOG_LEVEL,
-    format: config.LOG_FORMAT,
-  });
-  await startService(
-    {
-      name: "payments",
-      config,
-      logger,
-      schema,
-      migrationsFolder: `${import.meta.dir}/../drizzle`,
-      registry: contracts,
-      topology: {
-        streams: [streams.payments, streams.orders, streams.inventory, streams.deadLetter],
-        consumers: [consumers.paymentsOnInventory, consumers.paymentsOnOrders],
-      },
-      description:
-        "Captures payment once stock is reserved; refunds or voids it when an order is cancelled.",
+runService(
+  {
+    name: "payments",
+    configSchema,
+    schema,
+    migrationsFolder: `${import.meta.dir}/../drizzle`,
+    registry: contracts,
+    topology: {
+      streams: [streams.payments, streams.orders, streams.inventory, streams.deadLetter],
+      consumers: [consumers.paymentsOnInventory, consumers.paymentsOnOrders],
     },
-    async (kit) => {
-      await kit.project(paymentsProjection);
-      const deps: PaymentDeps = {
-        payments: kit.aggregateStore(paymentDecider, streams.payments.name),
-        gateway: createSimulatedGateway({
-          limitCents: config.PAYMENT_LIMIT_CENTS,
-          declinedMethods: config.PAYMENT_DECLINED_METHODS,
-        }),
-        readOrder: createOrderReader(kit.nats, kit.registry),
-      };
-      addPaymentRoutes(kit.app, { db: kit.store.read });
-      await kit.consume({ spec: consumers.paymentsOnInventory, handlers: [onStockReserved(deps)] });
-      await kit.consume({ spec: consumers.paymentsOnOrders, handlers: [onOrderCancelled(deps)] });
-    },
-  );
-});
+    description:
+      "Captures payment once stock is reserved; refunds or voids it when an order is cancelled.",
+  },
+  async (kit, config) => {
+    await kit.project(paymentsProjection);
+    const deps: PaymentDeps = {
+      payments: kit.aggregateStore(paymentDecider, streams.payments.name),
+      gateway: createSimulatedGateway({
+        limitCents: config.PAYMENT_LIMIT_CENTS,
+        declinedMethods: config.PAYMENT_DECLINED_METHODS,
+      }),
+      readOrder: createOrderReader(kit.nats, kit.registry),
+    };
+    addPaymentRoutes(kit.app, { db: kit.store.read });
+    await kit.consume({ spec: consumers.paymentsOnInventory, handlers: [onStockReserved(deps)] });
+    await kit.consume({ spec: consumers.paymentsOnOrders, handlers: [onOrderCancelled(deps)] });
+  },
+);
