@@ -80,7 +80,18 @@ export function createAggregateStore<Command, Event extends DomainEvent, State>(
 
   async function load(subject: string): Promise<LoadedAggregate<State>> {
     const known = cache.get(subject) ?? { state: decider.initialState, version: 0 };
-    const { messages, lastSequence } = await readSubject(nats, stream, subject, known.version);
+    const { messages, lastSequence } = await readSubject(
+      nats,
+      stream,
+      subject,
+      known.version,
+    ).catch((err: unknown) => {
+      throw unavailable(
+        "nats.read-failed",
+        `could not read ${subject}: ${(err as Error).message}`,
+        err,
+      );
+    });
     let state = known.state;
     for (const message of messages) {
       let event: EventEnvelope;

@@ -207,6 +207,12 @@ describe("startService", () => {
     expect(down.body.checks.nats).toBe(false);
     expect(down.body.checks.store).toBe(true);
     expect((await get("/health/live")).status).toBe(200);
+    // Commands are refused at once with a problem document; queries still answer locally.
+    const command = await fetch(`${service.url}/anything`, { method: "POST" });
+    expect(command.status).toBe(503);
+    expect(command.headers.get("content-type")).toContain("application/problem+json");
+    expect(((await command.json()) as { code: string }).code).toBe("nats.disconnected");
+    expect((await get("/openapi.json")).status).toBe(200);
 
     await nats.restart();
     await waitUntil(async () => (await readiness()).status === 200, {

@@ -7,6 +7,7 @@ import {
   type RunningConsumer,
   startConsumer,
 } from "../consumers/durable-consumer.ts";
+import { unavailable } from "../errors/app-error.ts";
 import type { ContractRegistry, DomainEvent } from "../events/event-contract.ts";
 import { createEventPublisher, type EventPublisher } from "../events/publisher.ts";
 import { createHttpApp, type HttpApp } from "../http/create-http-app.ts";
@@ -170,6 +171,13 @@ export async function startService<S extends Schema>(
     metrics,
     readiness,
     description: options.description,
+  });
+  // Commands need the broker; queries keep answering from the local read models meanwhile.
+  app.use(async (c, next) => {
+    if (c.req.method !== "GET" && c.req.method !== "HEAD" && !natsContext.isConnected()) {
+      throw unavailable("nats.disconnected", "the message broker is unreachable; retry shortly");
+    }
+    await next();
   });
   const common = {
     js: natsContext.js,
