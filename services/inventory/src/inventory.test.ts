@@ -1,71 +1,22 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { consumers, contracts, streams, subjects } from "@shop/shared/contracts";
-import {
-  connectNats,
-  createEventPublisher,
-  createLogger,
-  decodeEvent,
-  type EventEnvelope,
-  type EventPublisher,
-  encodeEvent,
-  type NatsContext,
-  readSubject,
-} from "@shop/shared/kit";
-import {
-  createTempDir,
-  getFreePort,
-  type NatsServerHandle,
-  type ServiceProcessHandle,
-  startNatsServer,
-  startServiceProcess,
-  type TempDir,
-  waitUntil,
-} from "@shop/shared/testing";
+import { decodeEvent, type EventEnvelope, readSubject } from "@shop/shared/kit";
+import { type ServiceTestBed, startServiceTestBed, waitUntil } from "@shop/shared/testing";
 
 const SKU = "MUG-1";
 
-let nats: NatsServerHandle;
-let dataDir: TempDir;
-let service: ServiceProcessHandle;
-let client: NatsContext;
-let publisher: EventPublisher;
+let bed: ServiceTestBed;
 
 beforeAll(async () => {
-  nats = await startNatsServer();
-  dataDir = createTempDir("inventory-test");
-  const port = await getFreePort();
-  service = await startServiceProcess({
-    name: "inventory",
-    entry: `${import.meta.dir}/main.ts`,
-    env: { NATS_URL: nats.url, PORT: String(port), DATA_DIR: dataDir.path, LOG_LEVEL: "warn" },
-    port,
-  });
-  client = await connectNats({
-    url: nats.url,
-    name: "inventory-test",
-    logger: createLogger({ service: "inventory-test", level: "silent" }),
-  });
-  publisher = createEventPublisher({ js: client.js, source: "/test" });
+  bed = await startServiceTestBed({ name: "inventory", entry: `${import.meta.dir}/main.ts` });
 });
 
 afterAll(async () => {
-  await client?.drain();
-  await service?.stop();
-  await nats?.cleanup();
-  await dataDir?.cleanup();
+  await bed?.stop();
 });
 
-const api = async (method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${service.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as unknown };
-};
-
 const ledgerEvents = async () => {
-  const { messages } = await readSubject(client, streams.inventory.name, subjects.stockLedger);
+  const { messages } = await readSubject(bed.client, streams.inventory.name, subjects.stockLedger);
   return messages.map(
     (message) =>
       decodeEvent(contracts, message) as EventEnvelope<
@@ -76,7 +27,7 @@ const ledgerEvents = async () => {
 };
 
 const placed = (orderId: string) =>
-  publisher.envelope(
+  bed.publisher.envelope(
     {
       type: "order.placed",
       data: {
@@ -94,7 +45,7 @@ const placed = (orderId: string) =>
 const ordersHandledUpTo = (sequence: number) =>
   waitUntil(
     async () => {
-      const info = await client.jsm.consumers.info(
+      const info = await bed.client.jsm.consumers.info(
         streams.orders.name,
         consumers.inventoryOnOrders.durable,
       );
@@ -108,39 +59,39 @@ const ordersHandledUpTo = (sequence: number) =>
   );
 
 const productNow = async () =>
-  (await api("GET", `/products/${SKU}`)).body as Record<string, unknown>;
+  (await bed.api("GET", `/products/${SKU}`)).body as Record<string, unknown>;
 
 describe("inventory service", () => {
   test("answers product requests and validates them", async () => {
-    expect(await api("POST", "/products/NOPE/restock", { quantity: 1 })).toMatchObject({
+    expect(await bed.api("POST", "/products/NOPE/restock", { quantity: 1 })).toMatchObject({
       status: 404,
       body: { code: "product.not-found" },
     });
-    expect(await api("GET", "/products/NOPE")).toMatchObject({
+    expect(await bed.api("GET", "/products/NOPE")).toMatchObject({
       status: 404,
       body: { code: "product.not-found" },
     });
-    expect((await api("PUT", "/products/not.a.sku", { name: "X", priceCents: 1 })).status).toBe(
+    expect((await bed.api("PUT", "/products/not.a.sku", { name: "X", priceCents: 1 })).status).toBe(
       422,
     );
-    expect((await api("PUT", `/products/${SKU}-X`, { name: "X", priceCents: -1 })).status).toBe(
+    expect((await bed.api("PUT", `/products/${SKU}-X`, { name: "X", priceCents: -1 })).status).toBe(
       422,
     );
   });
 
   test("reserves exactly the units on hand for 30 racing orders, releases on cancel, ignores repeats", async () => {
-    expect(await api("PUT", `/products/${SKU}`, { name: "Mug", priceCents: 1200 })).toEqual({
+    expect(await bed.api("PUT", `/products/${SKU}`, { name: "Mug", priceCents: 1200 })).toEqual({
       status: 200,
       body: { sku: SKU, name: "Mug", priceCents: 1200, available: 0, reserved: 0, sold: 0 },
     });
-    expect(await api("POST", `/products/${SKU}/restock`, { quantity: 10 })).toMatchObject({
+    expect(await bed.api("POST", `/products/${SKU}/restock`, { quantity: 10 })).toMatchObject({
       status: 200,
       body: { available: 10, reserved: 0 },
     });
 
     const orders = Array.from({ length: 30 }, (_, i) => placed(`o-${i}`));
     await Promise.all(
-      orders.map((envelope) => publisher.publish(subjects.order(envelope.data.orderId), envelope)),
+      orders.map((envelope) => bed.publish(envelope, subjects.order(envelope.data.orderId))),
     );
 
     let answers: EventEnvelope<string, { orderId?: string }>[] = [];
@@ -168,14 +119,14 @@ describe("inventory service", () => {
 
     const reservedOrder = answers.find((e) => e.type === "stock.reserved")?.data.orderId as string;
     const rejectedOrder = answers.find((e) => e.type === "stock.rejected")?.data.orderId as string;
-    const cancelled = publisher.envelope(
+    const cancelled = bed.publisher.envelope(
       {
         type: "order.cancelled",
         data: { orderId: reservedOrder, userId: "u-1", reason: "payment_declined" },
       },
       { subject: subjects.order(reservedOrder) },
     );
-    await publisher.publish(subjects.order(reservedOrder), cancelled);
+    await bed.publish(cancelled, subjects.order(reservedOrder));
     await waitUntil(async () => (await productNow()).available === 1, {
       message: "the cancelled order's unit to be available again",
     });
@@ -190,21 +141,17 @@ describe("inventory service", () => {
 
     const ledgerBefore = (await ledgerEvents()).length;
     const original = byOrder.get(reservedOrder)!;
-    const again = await publisher.publish(subjects.order(reservedOrder), original);
+    const again = await bed.publisher.publish(subjects.order(reservedOrder), original);
     expect(again.duplicate).toBe(true);
     // The same event arriving again after the broker's dedupe window: only the consumer can tell.
-    const { payload, headers } = encodeEvent(original);
-    await client.js.publish(subjects.order(reservedOrder), payload, {
-      headers,
-      msgID: `${original.id}-late`,
-    });
-    await publisher.publish(subjects.order(reservedOrder), placed(reservedOrder));
-    const last = await publisher.publish(subjects.order(rejectedOrder), placed(rejectedOrder));
+    await bed.publishAgain(original, subjects.order(reservedOrder));
+    await bed.publish(placed(reservedOrder), subjects.order(reservedOrder));
+    const last = await bed.publish(placed(rejectedOrder), subjects.order(rejectedOrder));
     await ordersHandledUpTo(last.sequence);
 
     expect(await ledgerEvents()).toHaveLength(ledgerBefore);
     expect(await productNow()).toMatchObject({ available: 1, reserved: 9, sold: 0 });
-    expect((await api("GET", "/products")).body).toEqual([
+    expect((await bed.api("GET", "/products")).body).toEqual([
       { sku: SKU, name: "Mug", priceCents: 1200, available: 1, reserved: 9, sold: 0 },
     ]);
   });

@@ -1,63 +1,22 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { consumers, contracts, streams, subjects } from "@shop/shared/contracts";
-import {
-  type ConsumerSpec,
-  connectNats,
-  createEventPublisher,
-  createLogger,
-  decodeEvent,
-  type EventPublisher,
-  encodeEvent,
-  type NatsContext,
-  readSubject,
-} from "@shop/shared/kit";
-import {
-  createTempDir,
-  getFreePort,
-  type NatsServerHandle,
-  type ServiceProcessHandle,
-  startNatsServer,
-  startServiceProcess,
-  type TempDir,
-  waitFor,
-  waitUntil,
-} from "@shop/shared/testing";
+import { type ConsumerSpec, decodeEvent, readSubject } from "@shop/shared/kit";
+import { type ServiceTestBed, startServiceTestBed, waitFor, waitUntil } from "@shop/shared/testing";
 
-let nats: NatsServerHandle;
-let dataDir: TempDir;
-let service: ServiceProcessHandle;
-let client: NatsContext;
-let publisher: EventPublisher;
+let bed: ServiceTestBed;
 
 beforeAll(async () => {
-  nats = await startNatsServer();
-  dataDir = createTempDir("payments-test");
-  const port = await getFreePort();
-  service = await startServiceProcess({
-    name: "payments",
-    entry: `${import.meta.dir}/main.ts`,
-    env: { NATS_URL: nats.url, PORT: String(port), DATA_DIR: dataDir.path, LOG_LEVEL: "warn" },
-    port,
-  });
-  client = await connectNats({
-    url: nats.url,
-    name: "payments-test",
-    logger: createLogger({ service: "payments-test", level: "silent" }),
-  });
-  publisher = createEventPublisher({ js: client.js, source: "/test" });
+  bed = await startServiceTestBed({ name: "payments", entry: `${import.meta.dir}/main.ts` });
 });
 
 afterAll(async () => {
-  await client?.drain();
-  await service?.stop();
-  await nats?.cleanup();
-  await dataDir?.cleanup();
+  await bed?.stop();
 });
 
 const newOrderId = () => `o-${crypto.randomUUID()}`;
 
 const orderPlaced = (orderId: string, paymentMethod: string, totalCents = 2_400) =>
-  publisher.envelope(
+  bed.publisher.envelope(
     {
       type: "order.placed",
       data: {
@@ -71,12 +30,12 @@ const orderPlaced = (orderId: string, paymentMethod: string, totalCents = 2_400)
     { subject: subjects.order(orderId) },
   );
 const stockReserved = (orderId: string) =>
-  publisher.envelope(
+  bed.publisher.envelope(
     { type: "stock.reserved", data: { orderId, items: [{ sku: "MUG-1", quantity: 2 }] } },
     { subject: subjects.stockLedger },
   );
 const orderCancelled = (orderId: string) =>
-  publisher.envelope(
+  bed.publisher.envelope(
     {
       type: "order.cancelled",
       data: { orderId, userId: `u-${orderId}`, reason: "customer_cancelled" },
@@ -85,11 +44,9 @@ const orderCancelled = (orderId: string) =>
   );
 
 const place = (orderId: string, paymentMethod = "visa") =>
-  publisher.publish(subjects.order(orderId), orderPlaced(orderId, paymentMethod));
-const reserve = (orderId: string) =>
-  publisher.publish(subjects.stockLedger, stockReserved(orderId));
-const cancel = (orderId: string) =>
-  publisher.publish(subjects.order(orderId), orderCancelled(orderId));
+  bed.publish(orderPlaced(orderId, paymentMethod), subjects.order(orderId));
+const reserve = (orderId: string) => bed.publish(stockReserved(orderId), subjects.stockLedger);
+const cancel = (orderId: string) => bed.publish(orderCancelled(orderId), subjects.order(orderId));
 
 interface Payment {
   orderId: string;
@@ -100,10 +57,8 @@ interface Payment {
   reason: string | null;
 }
 
-const listPayments = async (query: string) => {
-  const response = await fetch(`${service.url}/payments?${query}`);
-  return { status: response.status, body: (await response.json()) as { payments: Payment[] } };
-};
+const listPayments = (query: string) =>
+  bed.api<{ payments: Payment[] }>("GET", `/payments?${query}`);
 
 /** The order's payment once the read model shows it in `status`. */
 const paymentWithStatus = (orderId: string, status: string) =>
@@ -116,7 +71,11 @@ const paymentWithStatus = (orderId: string, status: string) =>
   );
 
 const paymentEventTypes = async (orderId: string) => {
-  const { messages } = await readSubject(client, streams.payments.name, subjects.payment(orderId));
+  const { messages } = await readSubject(
+    bed.client,
+    streams.payments.name,
+    subjects.payment(orderId),
+  );
   return messages.map((message) => decodeEvent(contracts, message).type);
 };
 
@@ -124,7 +83,7 @@ const paymentEventTypes = async (orderId: string) => {
 const handledUpTo = (spec: ConsumerSpec, sequence: number) =>
   waitUntil(
     async () => {
-      const info = await client.jsm.consumers.info(spec.stream, spec.durable);
+      const info = await bed.client.jsm.consumers.info(spec.stream, spec.durable);
       return (
         info.ack_floor.stream_seq >= sequence &&
         info.num_pending === 0 &&
@@ -195,13 +154,9 @@ describe("payments service", () => {
     const orderId = newOrderId();
     await place(orderId);
     const reserved = stockReserved(orderId);
-    await publisher.publish(subjects.stockLedger, reserved);
+    await bed.publish(reserved, subjects.stockLedger);
     // The same event again past the broker's dedupe (a new message id), then a second event for the order.
-    const { payload, headers } = encodeEvent(reserved);
-    await client.js.publish(subjects.stockLedger, payload, {
-      headers,
-      msgID: `${reserved.id}-again`,
-    });
+    await bed.publishAgain(reserved, subjects.stockLedger);
     const last = await reserve(orderId);
     await handledUpTo(consumers.paymentsOnInventory, last.sequence);
     await paymentWithStatus(orderId, "captured");
@@ -221,8 +176,8 @@ describe("payments service", () => {
       status: 200,
       body: { payments: [] },
     });
-    const unfiltered = await fetch(`${service.url}/payments`);
+    const unfiltered = await bed.api("GET", "/payments");
     expect(unfiltered.status).toBe(422);
-    expect(await unfiltered.json()).toMatchObject({ code: "request.invalid" });
+    expect(unfiltered.body).toMatchObject({ code: "request.invalid" });
   });
 });

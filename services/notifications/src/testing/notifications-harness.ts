@@ -1,22 +1,6 @@
 import { contracts, streams, subjects } from "@shop/shared/contracts";
-import {
-  type ConsumerSpec,
-  connectNats,
-  createEventPublisher,
-  createLogger,
-  decodeEvent,
-  type EventEnvelope,
-  encodeEvent,
-  readSubject,
-} from "@shop/shared/kit";
-import {
-  createTempDir,
-  getFreePort,
-  startNatsServer,
-  startServiceProcess,
-  waitFor,
-  waitUntil,
-} from "@shop/shared/testing";
+import { type ConsumerSpec, decodeEvent, readSubject } from "@shop/shared/kit";
+import { startServiceTestBed, waitFor, waitUntil } from "@shop/shared/testing";
 
 /** A notification as `GET /notifications` lists it. */
 export interface ListedNotification {
@@ -44,31 +28,12 @@ export type NotificationsHarness = Awaited<ReturnType<typeof startNotificationsH
  * over the defaults), and a client that publishes the events the service consumes.
  */
 export async function startNotificationsHarness(env: Record<string, string> = {}) {
-  const nats = await startNatsServer();
-  const dataDir = createTempDir("notifications-test");
-  const port = await getFreePort();
-  const service = await startServiceProcess({
+  const bed = await startServiceTestBed({
     name: "notifications",
     entry: `${import.meta.dir}/../main.ts`,
-    env: {
-      NATS_URL: nats.url,
-      PORT: String(port),
-      DATA_DIR: dataDir.path,
-      LOG_LEVEL: "warn",
-      ...env,
-    },
-    port,
-  }).catch(async (err: unknown) => {
-    await nats.cleanup();
-    await dataDir.cleanup();
-    throw err;
+    env,
   });
-  const client = await connectNats({
-    url: nats.url,
-    name: "notifications-test",
-    logger: createLogger({ service: "notifications-test", level: "silent" }),
-  });
-  const publisher = createEventPublisher({ js: client.js, source: "/test" });
+  const { client, publisher } = bed;
 
   const newUser = (): TestUser => {
     const userId = `u-${crypto.randomUUID()}`;
@@ -93,27 +58,8 @@ export async function startNotificationsHarness(env: Record<string, string> = {}
       ),
   };
 
-  /** Publishes an event on the subject it names. */
-  const publish = (envelope: EventEnvelope) =>
-    publisher.publish(envelope.subject as string, envelope);
-
-  /** The same envelope again under another message id: past the broker's dedupe, as a redelivery arrives. */
-  const publishAgain = async (envelope: EventEnvelope) => {
-    const { payload, headers } = encodeEvent(envelope);
-    const ack = await client.js.publish(envelope.subject as string, payload, {
-      headers,
-      msgID: `${envelope.id}-again`,
-    });
-    return { sequence: ack.seq };
-  };
-
-  const list = async (query: string) => {
-    const response = await fetch(`${service.url}/notifications${query}`);
-    return {
-      status: response.status,
-      body: (await response.json()) as { notifications: ListedNotification[] },
-    };
-  };
+  const list = (query: string) =>
+    bed.api<{ notifications: ListedNotification[] }>("GET", `/notifications${query}`);
 
   /** The user's notifications once exactly `count` are listed and all delivered. */
   const deliveredNotifications = (userId: string, count: number) =>
@@ -152,23 +98,12 @@ export async function startNotificationsHarness(env: Record<string, string> = {}
     );
 
   return {
-    nats,
-    dataDir,
-    service,
-    client,
+    ...bed,
     newUser,
     events,
-    publish,
-    publishAgain,
     list,
     deliveredNotifications,
     notificationEventTypes,
     handledUpTo,
-    async stop() {
-      await client.drain();
-      await service.stop();
-      await nats.cleanup();
-      await dataDir.cleanup();
-    },
   };
 }
