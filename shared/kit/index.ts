@@ -24,6 +24,7 @@ export {
 export {
   type ConsumerContext,
   type ConsumerDefinition,
+  type MessageContext,
   type RunningConsumer,
   startConsumer,
 } from "./consumers/durable-consumer.ts";

@@ -47,11 +47,13 @@ runService(
     addNotificationRoutes(kit.app, { db: kit.store.read });
     await kit.consume({
       spec: consumers.notificationsOnUsers,
+      effects: "events",
       handlers: [onUserRegistered(deps)],
     });
     await kit.consume({
       spec: consumers.notificationsOnOrders,
-      handlers: [onOrderConfirmed(deps), onOrderCancelled(deps)],
+      effects: "events",
+      handlers: [onOrderConfirmed(deps, kit.store.read), onOrderCancelled(deps, kit.store.read)],
     });
   },
 );

@@ -51,9 +51,14 @@ runService(
       now: () => new Date(),
     };
     addOrderRoutes(kit.app, deps);
-    await kit.consume({ spec: consumers.ordersOnInventory, handlers: [onStockRejected(deps)] });
+    await kit.consume({
+      spec: consumers.ordersOnInventory,
+      effects: "events",
+      handlers: [onStockRejected(deps)],
+    });
     await kit.consume({
       spec: consumers.ordersOnPayments,
+      effects: "events",
       handlers: [onPaymentCaptured(deps), onPaymentDeclined(deps)],
     });
     kit.every(config.ORDER_TIMEOUT_SWEEP_MS, "expire-orders", () =>

@@ -36,7 +36,15 @@ runService(
       readOrder: createOrderReader(kit.nats, kit.registry),
     };
     addPaymentRoutes(kit.app, { db: kit.store.read });
-    await kit.consume({ spec: consumers.paymentsOnInventory, handlers: [onStockReserved(deps)] });
-    await kit.consume({ spec: consumers.paymentsOnOrders, handlers: [onOrderCancelled(deps)] });
+    await kit.consume({
+      spec: consumers.paymentsOnInventory,
+      effects: "events",
+      handlers: [onStockReserved(deps)],
+    });
+    await kit.consume({
+      spec: consumers.paymentsOnOrders,
+      effects: "events",
+      handlers: [onOrderCancelled(deps)],
+    });
   },
 );

@@ -88,7 +88,10 @@ afterEach(async () => {
 async function run(
   spec: ConsumerSpec,
   handlers: Handler[],
-  { ownConnection = false }: { ownConnection?: boolean } = {},
+  {
+    ownConnection = false,
+    effects = "database",
+  }: { ownConnection?: boolean; effects?: "database" | "events" } = {},
 ): Promise<Running> {
   await ensureTopology(nats.jsm, testTopology([spec]));
   const connection = ownConnection
@@ -101,7 +104,7 @@ async function run(
   });
   const metrics = createMetrics({ service: "consumer-test", defaults: false });
   const consumer = await startConsumer(
-    { spec, handlers },
+    effects === "events" ? { spec, effects, handlers } : { spec, handlers },
     { js: connection.js, registry: testRegistry, store, logger, metrics },
   );
   let closed: Promise<void> | undefined;
@@ -200,6 +203,32 @@ describe("idempotency", () => {
     await waitSettled(spec, ack.sequence);
     expect(await store.read.select().from(tallies)).toEqual([]);
     expect(await counterValue(metrics.deadLettered, {})).toBe(0);
+  });
+});
+
+describe("handlers whose effects are events", () => {
+  test("run outside the writer's transaction, and an event handled once is not handled again", async () => {
+    const spec = testConsumer("events-effects", "test.events.>");
+    const calls: string[] = [];
+    let store: Store<FixtureSchema> | undefined;
+    const handler = on(noteRecorded, async (event) => {
+      calls.push(event.id);
+      // Holding the service's single writer here would make this write wait for itself forever.
+      await store?.write((tx) =>
+        tx.insert(tallies).values({ key: event.data.key, total: event.data.amount, applied: 1 }),
+      );
+    });
+    const running = await run(spec, [handler as unknown as Handler], { effects: "events" });
+    store = running.store;
+    const event = note("ev", 3);
+    await publisher.publish("test.events.ev", event);
+    const { payload, headers } = encodeEvent(event);
+    const again = await nats.js.publish("test.events.ev", payload, { headers, msgID: "again" });
+
+    await waitSettled(spec, again.seq);
+    expect(calls).toEqual([event.id]);
+    expect(await tallyOf(running.store, "ev")).toEqual({ key: "ev", total: 3, applied: 1 });
+    expect(await counterValue(running.metrics.handled, { consumer: "events-effects" })).toBe(2);
   });
 });
 

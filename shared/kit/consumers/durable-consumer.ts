@@ -15,23 +15,35 @@ import { markProcessed, wasProcessed } from "../store/processed-events.ts";
 import type { SqliteDb, Store } from "../store/store.ts";
 import { publishDeadLetter } from "./dead-letter.ts";
 
-/** What a consumer's handler receives besides the event. */
-export interface ConsumerContext<Schema extends Record<string, unknown> = Record<string, unknown>> {
-  /** The transaction that also records this event as processed: write effects through it. */
-  tx: SqliteDb<Schema>;
+/** What every consumer handler receives besides the event. */
+export interface MessageContext {
   position: StreamPosition;
   /** 1 on first delivery. */
   deliveries: number;
   logger: Logger;
 }
 
-export interface ConsumerDefinition<
-  Schema extends Record<string, unknown> = Record<string, unknown>,
-> {
-  spec: ConsumerSpec;
-  /** Events of other types (with a contract) are acknowledged and skipped. */
-  handlers: readonly EventHandler<ConsumerContext<Schema>>[];
+/** What a handler with database effects receives: the transaction that also records the event as processed. */
+export interface ConsumerContext<Schema extends Record<string, unknown> = Record<string, unknown>>
+  extends MessageContext {
+  tx: SqliteDb<Schema>;
 }
+
+/**
+ * A durable consumer and its handlers, by event type; events of other types (with a
+ * contract) are acknowledged and skipped. `effects` says where handlers write:
+ * - `"database"` (default): through `tx`, committed with the idempotency record.
+ * - `"events"`: by appending to aggregates, idempotent by decision. The handler runs outside
+ *   any SQLite transaction, so its network round trips do not hold the service's single
+ *   writer; the idempotency record is written after it succeeds.
+ */
+export type ConsumerDefinition<Schema extends Record<string, unknown> = Record<string, unknown>> =
+  | {
+      spec: ConsumerSpec;
+      effects?: "database";
+      handlers: readonly EventHandler<ConsumerContext<Schema>>[];
+    }
+  | { spec: ConsumerSpec; effects: "events"; handlers: readonly EventHandler<MessageContext>[] };
 
 export interface RunningConsumer {
   readonly name: string;
@@ -50,8 +62,8 @@ export interface ConsumerDeps<Schema extends Record<string, unknown>> {
 /**
  * Runs a durable pull consumer, one message at a time, in stream order.
  *
- * Settlement: the handler and the consumer's idempotency record commit in one SQLite
- * transaction, then the message is acked, so a redelivered event changes nothing.
+ * Settlement: the handler's effects and the consumer's idempotency record are durable before
+ * the message is acked (see `effects`), so a redelivered event changes nothing.
  * A malformed or schema-invalid event, or a handler failing with a permanent AppError
  * (validation, not-found, conflict, forbidden), is dead-lettered with its reason and
  * terminated. Any other failure is retried with `nak(delay)` on a growing schedule and
@@ -64,7 +76,7 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
 ): Promise<RunningConsumer> {
   const { spec } = definition;
   const name = spec.durable;
-  const handlers = indexHandlers(definition.handlers, name);
+  const handlers = indexHandlers<ConsumerContext<Schema>>(definition.handlers, name);
   const maxDeliver = spec.maxDeliver ?? DEFAULT_MAX_DELIVER;
   const delays = spec.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
   const logger = baseLogger.child({ consumer: name });
@@ -94,6 +106,14 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
     log.warn({ code, reason: err.message, deliveries }, "dead-lettered");
   }
 
+  async function handleOutsideTransaction(handle: () => Promise<void> | void, eventId: string) {
+    if (await wasProcessed(store.read as SqliteDb<Record<string, unknown>>, name, eventId))
+      return true;
+    await handle();
+    await store.write((tx) => markProcessed(tx, name, eventId));
+    return false;
+  }
+
   async function handleMessage(message: JsMsg) {
     const deliveries = message.info.deliveryCount;
     const position = { stream: spec.stream, subject: message.subject, sequence: message.seq };
@@ -120,12 +140,19 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
       return;
     }
     try {
-      const duplicate = await store.write(async (tx) => {
-        if (await wasProcessed(tx, name, event.id)) return true;
-        await handler.handle(event, { tx, position, deliveries, logger: log });
-        await markProcessed(tx, name, event.id);
-        return false;
-      });
+      const context = { position, deliveries, logger: log };
+      const duplicate =
+        definition.effects === "events"
+          ? await handleOutsideTransaction(
+              () => handler.handle(event, context as ConsumerContext<Schema>),
+              event.id,
+            )
+          : await store.write(async (tx) => {
+              if (await wasProcessed(tx, name, event.id)) return true;
+              await handler.handle(event, { ...context, tx });
+              await markProcessed(tx, name, event.id);
+              return false;
+            });
       message.ack();
       metrics.handled.inc({ consumer: name, type: event.type });
       log.debug({ duplicate }, duplicate ? "already handled; acknowledged again" : "handled");

@@ -25,6 +25,7 @@ const insertProcessed = prepared((db: Db) =>
       eventId: sql.placeholder("eventId"),
       processedAt: sql.placeholder("processedAt"),
     })
+    .onConflictDoNothing()
     .prepare(),
 );
 

@@ -1,15 +1,15 @@
 import { orderConfirmed } from "@shop/shared/contracts";
-import { type ConsumerContext, on } from "@shop/shared/kit";
+import { type MessageContext, on, type SqliteDb } from "@shop/shared/kit";
 import type { NotifyDeps } from "../app/notify.ts";
 import { notifyOrderOutcome } from "../app/notify-order-outcome.ts";
 import type { Schema } from "../db/schema.ts";
 
-export const onOrderConfirmed = (deps: NotifyDeps) =>
-  on(orderConfirmed, async (event, { tx }: ConsumerContext<Schema>) => {
+export const onOrderConfirmed = (deps: NotifyDeps, db: SqliteDb<Schema>) =>
+  on(orderConfirmed, async (event, _context: MessageContext) => {
     const { orderId, userId } = event.data;
     await notifyOrderOutcome(
       deps,
-      tx,
+      db,
       { template: "order_confirmed", orderId, userId },
       {
         cause: { id: event.id, correlationId: event.correlationId, traceparent: event.traceparent },
