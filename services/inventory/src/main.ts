@@ -27,7 +27,6 @@ runService(
     const ledger = kit.aggregateStore(stockLedgerDecider, streams.inventory.name);
     await kit.consume({
       spec: consumers.inventoryOnOrders,
-      effects: "events",
       handlers: [onOrderPlaced(ledger), onOrderCancelled(ledger), onOrderConfirmed(ledger)],
     });
     addProductRoutes(kit.app, { ledger, projection, db: kit.store.read });
