@@ -5,6 +5,7 @@ import { orderEvents } from "./orders.ts";
 import { paymentEvents } from "./payments.ts";
 import { userEvents } from "./users.ts";
 
+export { buildAsyncApi } from "./asyncapi.ts";
 export {
   inventoryEvents,
   productDefined,
