@@ -25,7 +25,6 @@ const insertProcessed = prepared((db: Db) =>
       eventId: sql.placeholder("eventId"),
       processedAt: sql.placeholder("processedAt"),
     })
-    .onConflictDoNothing()
     .prepare(),
 );
 
