@@ -1,24 +1,15 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { waitFor } from "@shop/shared/testing";
 import {
   createUser,
   placeOrder,
   readStream,
-  type Shop,
   settledOrder,
-  startShop,
   stockProduct,
+  useShop,
 } from "./shop-harness.ts";
 
-let shop: Shop;
-
-beforeAll(async () => {
-  shop = await startShop();
-});
-
-afterAll(async () => {
-  await shop?.stop();
-});
+const shop = useShop();
 
 test("50 concurrent orders for 10 units: exactly 10 confirmed, 40 cancelled out_of_stock, nothing oversold", async () => {
   const userId = await createUser(shop, "crowd@example.com");

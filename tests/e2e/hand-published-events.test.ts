@@ -1,17 +1,9 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { headers } from "@nats-io/nats-core";
 import { waitFor } from "@shop/shared/testing";
-import { readStream, type Shop, startShop } from "./shop-harness.ts";
+import { readStream, useShop } from "./shop-harness.ts";
 
-let shop: Shop;
-
-beforeAll(async () => {
-  shop = await startShop();
-});
-
-afterAll(async () => {
-  await shop?.stop();
-});
+const shop = useShop();
 
 /** What `nats pub <subject> '<json>'` does: a plain core-NATS publish that the stream captures. */
 const natsPub = async (subject: string, payload: string, hdrs?: Record<string, string>) => {

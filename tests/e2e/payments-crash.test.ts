@@ -1,24 +1,15 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { waitUntil } from "@shop/shared/testing";
 import {
   createUser,
   placeOrder,
   readStream,
-  type Shop,
   settledOrder,
-  startShop,
   stockProduct,
+  useShop,
 } from "./shop-harness.ts";
 
-let shop: Shop;
-
-beforeAll(async () => {
-  shop = await startShop();
-});
-
-afterAll(async () => {
-  await shop?.stop();
-});
+const shop = useShop();
 
 test("payments killed with SIGKILL mid-flow: every order still settles and none is charged twice", async () => {
   const userId = await createUser(shop, "crash@example.com");

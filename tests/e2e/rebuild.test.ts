@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { waitFor } from "@shop/shared/testing";
@@ -6,21 +6,12 @@ import {
   createUser,
   placeOrder,
   SERVICE_NAMES,
-  type Shop,
   settledOrder,
-  startShop,
   stockProduct,
+  useShop,
 } from "./shop-harness.ts";
 
-let shop: Shop;
-
-beforeAll(async () => {
-  shop = await startShop();
-});
-
-afterAll(async () => {
-  await shop?.stop();
-});
+const shop = useShop();
 
 test("each service rebuilds the same query results after its database file is deleted", async () => {
   const userId = await createUser(shop, "rebuild@example.com", "Re Build");

@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { waitFor } from "@shop/shared/testing";
-import {
-  createUser,
-  placeOrder,
-  type Shop,
-  settledOrder,
-  startShop,
-  stockProduct,
-} from "./shop-harness.ts";
+import { createUser, placeOrder, settledOrder, stockProduct, useShop } from "./shop-harness.ts";
 
-let shop: Shop;
+const shop = useShop({
+  all: { ORDER_TIMEOUT_MS: "4000", ORDER_TIMEOUT_SWEEP_MS: "200", PAYMENT_LIMIT_CENTS: "100000" },
+});
 let userId: string;
 
 const product = async (sku: string) =>
@@ -33,17 +28,10 @@ const eventually = <T>(read: () => Promise<T>, accept: (value: T) => boolean, me
   );
 
 beforeAll(async () => {
-  shop = await startShop({
-    all: { ORDER_TIMEOUT_MS: "4000", ORDER_TIMEOUT_SWEEP_MS: "200", PAYMENT_LIMIT_CENTS: "100000" },
-  });
   userId = await createUser(shop, "saga@example.com", "Saga Tester");
   await stockProduct(shop, "tea", 450, 10);
   await stockProduct(shop, "rare", 9_900, 1);
   await stockProduct(shop, "piano", 250_000, 5);
-});
-
-afterAll(async () => {
-  await shop?.stop();
 });
 
 describe("the order saga", () => {

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from "bun:test";
 import { join } from "node:path";
 import {
   DeliverPolicy,
@@ -100,6 +101,26 @@ export async function startShop(
       data.cleanup();
     },
   };
+}
+
+/**
+ * Starts the shop before this file's tests and stops it after them. The returned handle
+ * forwards to the running shop, so tests use it as a `Shop`.
+ */
+export function useShop(...args: Parameters<typeof startShop>): Shop {
+  let shop: Shop | undefined;
+  beforeAll(async () => {
+    shop = await startShop(...args);
+  });
+  afterAll(async () => {
+    await shop?.stop();
+  });
+  return new Proxy({} as Shop, {
+    get(_target, property) {
+      if (!shop) throw new Error("the shop is not started yet: use it inside a test or hook");
+      return Reflect.get(shop, property);
+    },
+  });
 }
 
 /** Every message in a stream, decoded as JSON (structured CloudEvents), in order. */
