@@ -38,10 +38,24 @@ interface JszMetaCluster {
  * a config file; resolves when a JetStream meta leader is elected. Rejects with the failing
  * node's log tail; nodes already started are cleaned up first.
  */
-export async function startNatsCluster({
+export async function startNatsCluster(
+  options: NatsClusterOptions = {},
+): Promise<NatsClusterHandle> {
+  // Another process may take one of the ports between our pick and the bind: start afresh.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterOnce(options);
+    } catch (err) {
+      const portTaken = err instanceof Error && /address already in use/i.test(err.message);
+      if (!portTaken || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startClusterOnce({
   size = 3,
   timeoutMs = 20_000,
-}: NatsClusterOptions = {}): Promise<NatsClusterHandle> {
+}: NatsClusterOptions): Promise<NatsClusterHandle> {
   const root = createTempDir("nats-cluster");
   const clusterName = `test-${process.pid}-${Date.now().toString(36)}`;
   const clientPorts = await Promise.all(Array.from({ length: size }, getFreePort));
