@@ -6,6 +6,7 @@ import { paymentEvents } from "./payments.ts";
 import { userEvents } from "./users.ts";
 
 export { buildAsyncApi } from "./asyncapi.ts";
+export { aggregateId } from "./ids.ts";
 export {
   inventoryEvents,
   productDefined,

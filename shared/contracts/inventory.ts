@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineEvent } from "../kit/events/event-contract.ts";
+import { aggregateId } from "./ids.ts";
 
 const sku = z
   .string()
@@ -24,7 +25,7 @@ export const stockRestocked = defineEvent(
 
 export const stockReserved = defineEvent(
   "stock.reserved",
-  z.object({ orderId: z.string().min(1), items: z.array(stockLine).min(1) }),
+  z.object({ orderId: aggregateId, items: z.array(stockLine).min(1) }),
   {
     description: "All of an order's items are held for it.",
   },
@@ -33,7 +34,7 @@ export const stockReserved = defineEvent(
 export const stockRejected = defineEvent(
   "stock.rejected",
   z.object({
-    orderId: z.string().min(1),
+    orderId: aggregateId,
     shortages: z.array(z.object({ sku, requested: z.number().int(), available: z.number().int() })),
   }),
   { description: "An order could not be reserved in full; nothing was held." },
@@ -41,7 +42,7 @@ export const stockRejected = defineEvent(
 
 export const stockReleased = defineEvent(
   "stock.released",
-  z.object({ orderId: z.string().min(1), items: z.array(stockLine) }),
+  z.object({ orderId: aggregateId, items: z.array(stockLine) }),
   {
     description:
       "An order's held units are available again (its order was cancelled). Empty items: nothing was held.",
@@ -50,7 +51,7 @@ export const stockReleased = defineEvent(
 
 export const stockCommitted = defineEvent(
   "stock.committed",
-  z.object({ orderId: z.string().min(1), items: z.array(stockLine) }),
+  z.object({ orderId: aggregateId, items: z.array(stockLine) }),
   {
     description: "An order's held units are sold (its order was confirmed).",
   },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineEvent } from "../kit/events/event-contract.ts";
+import { aggregateId } from "./ids.ts";
 import { skuSchema } from "./inventory.ts";
 
 export const orderLine = z.object({
@@ -19,7 +20,7 @@ export type CancellationReason = z.infer<typeof cancellationReason>;
 export const orderPlaced = defineEvent(
   "order.placed",
   z.object({
-    orderId: z.string().min(1),
+    orderId: aggregateId,
     userId: z.string().min(1),
     items: z.array(orderLine).min(1),
     totalCents: z.number().int().nonnegative(),
@@ -31,7 +32,7 @@ export const orderPlaced = defineEvent(
 export const orderConfirmed = defineEvent(
   "order.confirmed",
   z.object({
-    orderId: z.string().min(1),
+    orderId: aggregateId,
     userId: z.string().min(1),
     totalCents: z.number().int().nonnegative(),
   }),
@@ -40,7 +41,7 @@ export const orderConfirmed = defineEvent(
 
 export const orderCancelled = defineEvent(
   "order.cancelled",
-  z.object({ orderId: z.string().min(1), userId: z.string().min(1), reason: cancellationReason }),
+  z.object({ orderId: aggregateId, userId: z.string().min(1), reason: cancellationReason }),
   {
     description:
       "The order will not ship; reserved stock is released and captured payment refunded.",

@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { defineEvent } from "../kit/events/event-contract.ts";
+import { aggregateId } from "./ids.ts";
 
 const paymentFacts = {
-  orderId: z.string().min(1),
+  orderId: aggregateId,
   userId: z.string().min(1),
   amountCents: z.number().int().nonnegative(),
 };
@@ -33,7 +34,7 @@ export const paymentRefunded = defineEvent(
 
 export const paymentVoided = defineEvent(
   "payment.voided",
-  z.object({ orderId: z.string().min(1), userId: z.string().min(1).optional() }),
+  z.object({ orderId: aggregateId, userId: z.string().min(1).optional() }),
   {
     description: "The order was cancelled before any charge: none will be made.",
   },

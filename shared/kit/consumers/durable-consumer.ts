@@ -134,6 +134,11 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
       { eventId: event.id, eventType: event.type, correlationId: event.correlationId },
       { sequence: message.seq, deliveries },
     );
+    if (deliveries > maxDeliver) {
+      // Its dead-lettering failed on the last delivery: try that again, without the handler.
+      const reason = new Error(`still failing after ${maxDeliver} deliveries`);
+      return deadLetter(message, reason, "handler.exhausted", log);
+    }
     const handler = handlers.get(event.type);
     if (!handler) {
       message.ack();
@@ -174,7 +179,8 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
 
   let stopping = false;
   const handBack: JsMsg[] = [];
-  const messages: ConsumerMessages = await consumer.consume({ max_messages: 256 });
+  // A small prefetch: messages wait in the buffer one handler at a time, and ack_wait runs meanwhile.
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: 16 });
   (async () => {
     for await (const status of messages.status()) logger.debug({ status }, "consumer status");
   })().catch(() => undefined);
@@ -187,6 +193,8 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
       }
       const timer = metrics.handlerDuration.startTimer({ consumer: name });
       try {
+        // It may have waited in the buffer: restart its ack_wait before handling it.
+        message.working();
         await handleMessage(message);
       } catch (err) {
         logger.error(

@@ -87,7 +87,9 @@ export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec):
     deliver_policy: DeliverPolicy.All,
     filter_subject: spec.filterSubject,
     ack_wait: nanos(spec.ackWaitMs ?? DEFAULT_ACK_WAIT_MS),
-    max_deliver: spec.maxDeliver ?? DEFAULT_MAX_DELIVER,
+    // Unlimited on the server: the kit counts deliveries itself and dead-letters past
+    // `maxDeliver`, so a message whose dead-lettering failed is still redelivered, not dropped.
+    max_deliver: -1,
     max_ack_pending: spec.maxAckPending ?? 1_000,
   };
   try {

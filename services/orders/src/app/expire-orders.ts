@@ -10,11 +10,16 @@ import type { OrderDeps } from "./order-deps.ts";
 export async function expireOrders(deps: OrderDeps, timeoutMs: number, logger: Logger) {
   const deadline = new Date(deps.now().getTime() - timeoutMs).toISOString();
   for (const { id } of await listPendingPlacedBefore(deps.db, deadline)) {
-    const result = await cancelOrder(
-      deps,
-      { orderId: id, reason: "timeout", by: "saga" },
-      { cause: { correlationId: id } },
-    );
-    if (result.appended.length > 0) logger.info({ orderId: id }, "order timed out; cancelled");
+    // One order that cannot be cancelled now must not hold up the others; it is retried next sweep.
+    try {
+      const result = await cancelOrder(
+        deps,
+        { orderId: id, reason: "timeout", by: "saga" },
+        { cause: { correlationId: id } },
+      );
+      if (result.appended.length > 0) logger.info({ orderId: id }, "order timed out; cancelled");
+    } catch (err) {
+      logger.error({ err, orderId: id }, "could not cancel a timed-out order");
+    }
   }
 }
