@@ -7,17 +7,17 @@ const sku = z
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and - only");
-const stockLine = z.object({ sku, quantity: z.number().int().positive() });
+const stockLine = z.object({ sku, quantity: z.number().int().positive().max(1_000_000) });
 
 export const productDefined = defineEvent(
   "product.defined",
-  z.object({ sku, name: z.string().min(1), priceCents: z.number().int().nonnegative() }),
+  z.object({ sku, name: z.string().min(1), priceCents: z.number().int().nonnegative().max(1_000_000_000) }),
   { description: "A product was added to the catalog or its name or price changed." },
 );
 
 export const stockRestocked = defineEvent(
   "stock.restocked",
-  z.object({ sku, quantity: z.number().int().positive() }),
+  z.object({ sku, quantity: z.number().int().positive().max(1_000_000) }),
   {
     description: "Units arrived and are available to sell.",
   },

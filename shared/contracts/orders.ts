@@ -5,8 +5,8 @@ import { skuSchema } from "./inventory.ts";
 
 export const orderLine = z.object({
   sku: skuSchema,
-  quantity: z.number().int().positive(),
-  unitPriceCents: z.number().int().nonnegative(),
+  quantity: z.number().int().positive().max(1_000_000),
+  unitPriceCents: z.number().int().nonnegative().max(1_000_000_000),
 });
 
 export const cancellationReason = z.enum([

@@ -1,8 +1,8 @@
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient } from "@nats-io/jetstream";
-import { AppError, conflict, unavailable } from "../errors/app-error.ts";
+import { AppError, conflict, unavailable, validationError } from "../errors/app-error.ts";
 import type { EventEnvelope } from "./cloud-event.ts";
 import { encodeEvent } from "./codec.ts";
-import type { DomainEvent } from "./event-contract.ts";
+import type { ContractRegistry, DomainEvent } from "./event-contract.ts";
 
 /** What an event is published in answer to: carries correlation, causation and trace forward. */
 export interface EventCause {
@@ -46,11 +46,35 @@ export function createEventPublisher({
   js,
   source,
   newId = () => crypto.randomUUID(),
+  registry,
 }: {
   js: JetStreamClient;
   source: string;
   newId?: () => string;
+  /** When given, every event is checked against its contract before it is stored. */
+  registry?: ContractRegistry;
 }): EventPublisher {
+  /** A fact that breaks its own contract would be dead-lettered by every consumer: refuse it here. */
+  function checkContract(envelope: EventEnvelope) {
+    if (!registry) return;
+    const contract = registry.get(envelope.type, envelope.version);
+    if (!contract)
+      throw validationError(
+        "event.unknown-type",
+        `no contract for ${envelope.type} v${envelope.version}`,
+      );
+    const result = contract.schema.safeParse(envelope.data);
+    if (!result.success) {
+      const problems = result.error.issues.map(
+        (i) => `${i.path.join(".") || "data"}: ${i.message}`,
+      );
+      throw validationError(
+        "event.invalid-outgoing",
+        `${envelope.type} would break its contract: ${problems.join("; ")}`,
+      );
+    }
+  }
+
   return {
     envelope(event, { id = newId(), subject, cause, time = new Date() }) {
       return {
@@ -68,6 +92,7 @@ export function createEventPublisher({
     },
 
     async publish(subject, envelope, options = {}) {
+      checkContract(envelope);
       const { payload, headers } = encodeEvent(envelope);
       try {
         const ack = await js.publish(subject, payload, {

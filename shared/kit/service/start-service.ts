@@ -164,7 +164,11 @@ export async function startService<S extends Schema>(
   await ensureTopology(natsContext.jsm, options.topology);
 
   const readyStore = store;
-  const publisher = createEventPublisher({ js: natsContext.js, source: `/${name}` });
+  const publisher = createEventPublisher({
+    js: natsContext.js,
+    source: `/${name}`,
+    registry: options.registry,
+  });
   const app = createHttpApp({
     service: name,
     logger,
