@@ -1,6 +1,13 @@
 import { beforeAll, describe, expect, test } from "bun:test";
 import { waitFor } from "@shop/shared/testing";
-import { createUser, placeOrder, settledOrder, stockProduct, useShop } from "./shop-harness.ts";
+import {
+  createUser,
+  placeOrder,
+  readStream,
+  settledOrder,
+  stockProduct,
+  useShop,
+} from "./shop-harness.ts";
 
 const shop = useShop({
   all: { ORDER_TIMEOUT_MS: "4000", ORDER_TIMEOUT_SWEEP_MS: "200", PAYMENT_LIMIT_CENTS: "100000" },
@@ -114,6 +121,28 @@ describe("the order saga", () => {
       (p) => p.available === 5 && p.reserved === 0,
       "piano released",
     );
+  });
+
+  test("a retried POST with the same Idempotency-Key places the order once", async () => {
+    const post = () =>
+      fetch(`${shop.services.orders.url}/orders`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": "retry-me-1" },
+        body: JSON.stringify({
+          userId,
+          items: [{ sku: "tea", quantity: 1 }],
+          paymentMethod: "visa",
+        }),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { orderId: string } }));
+    const first = await post();
+    const retried = await post();
+    expect([first.status, retried.status]).toEqual([202, 202]);
+    expect(retried.body.orderId).toBe(first.body.orderId);
+    expect((await settledOrder(shop, first.body.orderId)).status).toBe("confirmed");
+    const placed = (await readStream(shop, "ORDERS")).filter(
+      (m) => m.event.type === "order.placed" && m.event.data.orderId === first.body.orderId,
+    );
+    expect(placed).toHaveLength(1);
   });
 
   test("a confirmed order cannot be cancelled by the customer (409)", async () => {

@@ -1,13 +1,16 @@
 import { subjects } from "@shop/shared/contracts";
-import { type EventCause, validationError } from "@shop/shared/kit";
-import type { OrderLine } from "../domain/order.ts";
+import { type EventCause, isConflict, validationError } from "@shop/shared/kit";
+import { type OrderLine, orderTotal } from "../domain/order.ts";
 import { getPrices, isKnownUser } from "../projections/catalog/catalog-queries.ts";
+import { getOrder } from "../projections/orders/order-queries.ts";
 import type { OrderDeps } from "./order-deps.ts";
 
 export interface PlaceOrderInput {
   userId: string;
   items: { sku: string; quantity: number }[];
   paymentMethod: string;
+  /** The client's `Idempotency-Key`: the same key places the order once. */
+  idempotencyKey?: string | undefined;
 }
 
 /** The same SKU twice in one order is one line with the quantities added. */
@@ -43,23 +46,36 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, cause:
     ...l,
     unitPriceCents: prices.get(l.sku) as number,
   }));
-  const orderId = deps.newId();
-  const result = await deps.orders.handle(
-    subjects.order(orderId),
-    {
-      type: "PlaceOrder",
-      orderId,
-      userId: input.userId,
-      items,
-      paymentMethod: input.paymentMethod,
-    },
-    { cause, now: deps.now() },
-  );
-  await deps.ordersProjection.waitFor(result.version);
-  return {
-    orderId,
-    status: "pending" as const,
-    items,
-    totalCents: result.state.status === "pending" ? result.state.totalCents : 0,
-  };
+  const orderId = input.idempotencyKey
+    ? orderIdFor(input.userId, input.idempotencyKey)
+    : deps.newId();
+  let version: number;
+  try {
+    const result = await deps.orders.handle(
+      subjects.order(orderId),
+      {
+        type: "PlaceOrder",
+        orderId,
+        userId: input.userId,
+        items,
+        paymentMethod: input.paymentMethod,
+      },
+      { cause, now: deps.now() },
+    );
+    version = result.version;
+  } catch (err) {
+    // A retry of a request whose answer was lost: the order exists, answer with it.
+    if (!(input.idempotencyKey && isConflict(err) && err.code === "order.exists")) throw err;
+    version = (await deps.orders.load(subjects.order(orderId))).version;
+  }
+  // The order is stored: a read model that is slow to show it does not make the request fail.
+  await deps.ordersProjection.waitFor(version).catch(() => undefined);
+  const stored = await getOrder(deps.db, orderId);
+  return stored
+    ? { orderId, status: stored.status, items: stored.items, totalCents: stored.totalCents }
+    : { orderId, status: "pending" as const, items, totalCents: orderTotal(items) };
 }
+
+/** The same user and key always name the same order, so a retried request cannot place it twice. */
+const orderIdFor = (userId: string, key: string) =>
+  new Bun.CryptoHasher("sha256").update(`${userId}\n${key}`).digest("hex").slice(0, 32);

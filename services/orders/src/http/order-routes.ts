@@ -36,6 +36,7 @@ const place = createRoute({
   path: "/orders",
   summary: "Place an order; answered once order.placed is stored",
   request: {
+    headers: z.object({ "idempotency-key": z.string().min(1).max(200).optional() }),
     body: {
       ...json(
         z.object({
@@ -59,7 +60,7 @@ const place = createRoute({
     202: json(
       z.object({
         orderId: z.string(),
-        status: z.literal("pending"),
+        status: z.enum(["pending", "confirmed", "cancelled"]),
         items: z.array(Line),
         totalCents: z.number().int(),
       }),
@@ -109,7 +110,12 @@ const cancel = createRoute({
 export function addOrderRoutes(app: HttpApp, deps: OrderDeps) {
   app.openapi(place, async (c) => {
     const requestId: string = c.get("requestId" as never);
-    const placed = await placeOrder(deps, c.req.valid("json"), { correlationId: requestId });
+    const idempotencyKey = c.req.valid("header")["idempotency-key"];
+    const placed = await placeOrder(
+      deps,
+      { ...c.req.valid("json"), idempotencyKey },
+      { correlationId: requestId },
+    );
     return c.json(placed, 202, { location: `/orders/${placed.orderId}` });
   });
   app.openapi(get, async (c) => {
