@@ -13,6 +13,18 @@ export async function cancelPayment(
   meta: CommandMeta,
 ) {
   const subject = subjects.payment(orderId);
+  const { state: before } = await deps.payments.load(subject);
+  if (before.status === "none" && userId) {
+    // Charged, but the process died before recording it: record that charge now, so it is refunded below.
+    const charge = await deps.gateway.findCharge(gatewayKeys.capture(orderId));
+    if (charge) {
+      await deps.payments.handle(
+        subject,
+        { type: "RecordCapture", orderId, userId, ...charge },
+        meta,
+      );
+    }
+  }
   // Void decides nothing unless no charge is recorded; the state it returns says what to undo.
   const { state } = await deps.payments.handle(subject, { type: "Void", orderId, userId }, meta);
   if (state.status !== "captured") return;

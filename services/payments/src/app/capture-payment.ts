@@ -45,8 +45,8 @@ export async function capturePayment(deps: PaymentDeps, orderId: string, meta: C
     { type: "RecordCapture", orderId, userId, amountCents, paymentId },
     meta,
   );
-  // Another instance voided the order between our load and the charge: give the money back.
-  // (Within one process the consumers' transactions run one at a time, so this is a replica race.)
+  // The order was voided (its cancellation handled meanwhile, here or by another instance)
+  // between our load and the charge: give the money back.
   if (recorded.state.status === "voided") {
     await deps.gateway.refund({
       idempotencyKey: gatewayKeys.refund(orderId),

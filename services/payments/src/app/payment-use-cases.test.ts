@@ -145,6 +145,35 @@ describe("payment use cases", () => {
     expect(gateway.charges()).toEqual([]);
   });
 
+  test("refunds a charge whose record was lost when the order is cancelled before the retry", async () => {
+    const orderId = `o-${crypto.randomUUID()}`;
+    await placed(orderId);
+    const gateway = newGateway();
+    const real = paymentStore();
+    let appendFails = true;
+    const crashing: PaymentDeps = {
+      ...depsWith(gateway),
+      payments: {
+        load: (subject) => real.load(subject),
+        handle: (subject, command, meta) => {
+          if (command.type === "RecordCapture" && appendFails) {
+            appendFails = false;
+            return Promise.reject(new Error("process died before the append"));
+          }
+          return real.handle(subject, command, meta);
+        },
+      },
+    };
+    await expect(capturePayment(crashing, orderId, {})).rejects.toThrow("process died");
+    expect(gateway.charges()).toHaveLength(1);
+
+    await cancelPayment(depsWith(gateway), { orderId, userId: "u-1" }, {});
+    expect(await eventTypes(orderId)).toEqual(["payment.captured", "payment.refunded"]);
+    expect(gateway.refunds()).toHaveLength(1);
+    await capturePayment(depsWith(gateway), orderId, {});
+    expect(gateway.charges()).toHaveLength(1);
+  });
+
   test("refunds a capture once however often the order is cancelled", async () => {
     const orderId = `o-${crypto.randomUUID()}`;
     await placed(orderId);

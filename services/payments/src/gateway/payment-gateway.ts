@@ -19,5 +19,9 @@ export interface RefundRequest {
 /** The payment provider as payments sees it (an outbound port). Both calls are idempotent per key. */
 export interface PaymentGateway {
   capture(request: CaptureRequest): Promise<CaptureResult>;
+  /** What a capture with this key charged, if it did (as providers let you look a charge up by its key). */
+  findCharge(
+    idempotencyKey: string,
+  ): Promise<{ paymentId: string; amountCents: number } | undefined>;
   refund(request: RefundRequest): Promise<{ refundId: string }>;
 }

@@ -55,6 +55,10 @@ export function createSimulatedGateway({
       }
       return result;
     },
+    async findCharge(idempotencyKey) {
+      const charge = charges.find((c) => c.idempotencyKey === idempotencyKey);
+      return charge && { paymentId: charge.paymentId, amountCents: charge.amountCents };
+    },
     async refund(request) {
       let refund = refunds.get(request.idempotencyKey);
       if (!refund) {
