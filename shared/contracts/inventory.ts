@@ -11,7 +11,11 @@ const stockLine = z.object({ sku, quantity: z.number().int().positive().max(1_00
 
 export const productDefined = defineEvent(
   "product.defined",
-  z.object({ sku, name: z.string().min(1), priceCents: z.number().int().nonnegative().max(1_000_000_000) }),
+  z.object({
+    sku,
+    name: z.string().min(1),
+    priceCents: z.number().int().nonnegative().max(1_000_000_000),
+  }),
   { description: "A product was added to the catalog or its name or price changed." },
 );
 
