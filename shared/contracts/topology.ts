@@ -48,6 +48,11 @@ export const subjects = {
   order: (orderId: string) => `orders.${token(orderId)}`,
   /** The whole stock ledger is one aggregate, so a reservation across SKUs is one guarded append. */
   stockLedger: "inventory.stock",
+  /** Every event of a stream's aggregates, for projections and consumers. */
+  allUsers: "users.>",
+  allOrders: "orders.>",
+  allPayments: "payments.>",
+  allNotifications: "notifications.>",
   payment: (orderId: string) => `payments.${token(orderId)}`,
   notification: (notificationId: string) => `notifications.${token(notificationId)}`,
 } as const;

@@ -56,7 +56,8 @@ const RESTART_DELAY_MS = 1_000;
  * checkpoint. Events are applied in stream order, in batches, each batch in one
  * transaction together with the new checkpoint, so a crash never applies an event twice
  * and deleting the database rebuilds the same rows. Events that cannot be decoded are
- * dead-lettered and skipped; a failing batch rolls back and is retried from the checkpoint.
+ * dead-lettered (before the checkpoint passes them) and skipped; a failing batch rolls back and
+ * is retried from the checkpoint.
  */
 export async function startProjection<Schema extends Record<string, unknown>>(
   definition: ProjectionDefinition<Schema>,
@@ -86,17 +87,30 @@ export async function startProjection<Schema extends Record<string, unknown>>(
   }
 
   async function applyBatch(batch: JsMsg[]) {
-    const rejected: { message: JsMsg; err: AppError }[] = [];
+    const decoded: { message: JsMsg; event: EventEnvelope }[] = [];
+    for (const message of batch) {
+      try {
+        decoded.push({ message, event: decodeEvent(registry, message) });
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        // Stored before the checkpoint passes it: if this fails, the batch is retried, not skipped silently.
+        await publishDeadLetter(js, message, {
+          stream,
+          consumer: name,
+          reason: err.message,
+          code: err.code,
+          deliveries: 1,
+        });
+        metrics.deadLettered.inc({ consumer: name, code: err.code });
+        logger.warn(
+          { sequence: message.seq, code: err.code, reason: err.message },
+          "dead-lettered and skipped an undecodable event",
+        );
+      }
+    }
+    const last = batch.at(-1) as JsMsg;
     await store.write(async (tx) => {
-      for (const message of batch) {
-        let event: EventEnvelope;
-        try {
-          event = decodeEvent(registry, message);
-        } catch (err) {
-          if (!(err instanceof AppError)) throw err;
-          rejected.push({ message, err });
-          continue;
-        }
+      for (const { message, event } of decoded) {
         const handler = handlers.get(event.type);
         if (handler)
           await handler.handle(event, {
@@ -104,29 +118,8 @@ export async function startProjection<Schema extends Record<string, unknown>>(
             position: { stream, subject: message.subject, sequence: message.seq },
           });
       }
-      await saveCheckpoint(
-        tx as SqliteDb<Record<string, unknown>>,
-        name,
-        (batch.at(-1) as JsMsg).seq,
-      );
+      await saveCheckpoint(tx as SqliteDb<Record<string, unknown>>, name, last.seq);
     });
-    for (const { message, err } of rejected) {
-      logger.warn(
-        { sequence: message.seq, code: err.code, reason: err.message },
-        "skipped an undecodable event",
-      );
-      metrics.deadLettered.inc({ consumer: name, code: err.code });
-      await publishDeadLetter(js, message, {
-        stream,
-        consumer: name,
-        reason: err.message,
-        code: err.code,
-        deliveries: 1,
-      }).catch((publishErr) =>
-        logger.error({ err: publishErr }, "could not store the dead letter"),
-      );
-    }
-    const last = batch.at(-1) as JsMsg;
     advanced(last.seq, last.info.pending);
   }
 

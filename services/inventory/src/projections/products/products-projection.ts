@@ -5,6 +5,7 @@ import {
   stockReserved,
   stockRestocked,
   streams,
+  subjects,
 } from "@shop/shared/contracts";
 import {
   on,
@@ -54,7 +55,7 @@ async function applyToLines(
 export const productsProjection: ProjectionDefinition<Schema> = {
   name: "products",
   stream: streams.inventory.name,
-  filterSubject: "inventory.>",
+  filterSubject: subjects.stockLedger,
   handlers: [
     on(productDefined, async (event, { tx }: Context) => {
       const { sku, name, priceCents } = event.data;

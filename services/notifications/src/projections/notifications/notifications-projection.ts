@@ -1,4 +1,9 @@
-import { notificationDelivered, notificationRecorded, streams } from "@shop/shared/contracts";
+import {
+  notificationDelivered,
+  notificationRecorded,
+  streams,
+  subjects,
+} from "@shop/shared/contracts";
 import { on, type ProjectionContext, type ProjectionDefinition } from "@shop/shared/kit";
 import { eq } from "drizzle-orm";
 import { notifications, type Schema } from "../../db/schema.ts";
@@ -9,7 +14,7 @@ type Context = ProjectionContext<Schema>;
 export const notificationsProjection: ProjectionDefinition<Schema> = {
   name: "notifications",
   stream: streams.notifications.name,
-  filterSubject: "notifications.>",
+  filterSubject: subjects.allNotifications,
   handlers: [
     on(notificationRecorded, async (event, { tx }: Context) => {
       const { notificationId, userId, channel, template, orderId, recipient } = event.data;

@@ -1,4 +1,4 @@
-import { productDefined, streams, userRegistered } from "@shop/shared/contracts";
+import { productDefined, streams, subjects, userRegistered } from "@shop/shared/contracts";
 import { on, type ProjectionContext, type ProjectionDefinition } from "@shop/shared/kit";
 import { sql } from "drizzle-orm";
 import { catalog, knownUsers, type Schema } from "../../db/schema.ts";
@@ -9,7 +9,7 @@ type Context = ProjectionContext<Schema>;
 export const catalogProjection: ProjectionDefinition<Schema> = {
   name: "order-catalog",
   stream: streams.inventory.name,
-  filterSubject: "inventory.>",
+  filterSubject: subjects.stockLedger,
   handlers: [
     on(productDefined, async (event, { tx }: Context) => {
       const { sku, name, priceCents } = event.data;
@@ -27,7 +27,7 @@ export const catalogProjection: ProjectionDefinition<Schema> = {
 export const knownUsersProjection: ProjectionDefinition<Schema> = {
   name: "order-users",
   stream: streams.users.name,
-  filterSubject: "users.>",
+  filterSubject: subjects.allUsers,
   handlers: [
     on(userRegistered, async (event, { tx }: Context) => {
       await tx.insert(knownUsers).values({ userId: event.data.userId }).onConflictDoNothing();

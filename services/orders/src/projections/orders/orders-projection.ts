@@ -1,4 +1,10 @@
-import { orderCancelled, orderConfirmed, orderPlaced, streams } from "@shop/shared/contracts";
+import {
+  orderCancelled,
+  orderConfirmed,
+  orderPlaced,
+  streams,
+  subjects,
+} from "@shop/shared/contracts";
 import { on, type ProjectionContext, type ProjectionDefinition } from "@shop/shared/kit";
 import { eq } from "drizzle-orm";
 import { orders, type Schema } from "../../db/schema.ts";
@@ -9,7 +15,7 @@ type Context = ProjectionContext<Schema>;
 export const ordersProjection: ProjectionDefinition<Schema> = {
   name: "orders",
   stream: streams.orders.name,
-  filterSubject: "orders.>",
+  filterSubject: subjects.allOrders,
   handlers: [
     on(orderPlaced, async (event, context: Context) => {
       const { orderId, userId, items, totalCents, paymentMethod } = event.data;

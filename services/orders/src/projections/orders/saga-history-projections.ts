@@ -8,6 +8,7 @@ import {
   stockReleased,
   stockReserved,
   streams,
+  subjects,
 } from "@shop/shared/contracts";
 import { on, type ProjectionContext, type ProjectionDefinition } from "@shop/shared/kit";
 import type { Schema } from "../../db/schema.ts";
@@ -19,7 +20,7 @@ type Context = ProjectionContext<Schema>;
 export const stockHistoryProjection: ProjectionDefinition<Schema> = {
   name: "order-stock-history",
   stream: streams.inventory.name,
-  filterSubject: "inventory.>",
+  filterSubject: subjects.stockLedger,
   handlers: [
     on(stockReserved, (event, context: Context) => recordHistory(event, context)),
     on(stockRejected, (event, context: Context) =>
@@ -40,7 +41,7 @@ export const stockHistoryProjection: ProjectionDefinition<Schema> = {
 export const paymentHistoryProjection: ProjectionDefinition<Schema> = {
   name: "order-payment-history",
   stream: streams.payments.name,
-  filterSubject: "payments.>",
+  filterSubject: subjects.allPayments,
   handlers: [
     on(paymentCaptured, (event, context: Context) => recordHistory(event, context)),
     on(paymentDeclined, (event, context: Context) =>

@@ -4,6 +4,7 @@ import {
   paymentRefunded,
   paymentVoided,
   streams,
+  subjects,
 } from "@shop/shared/contracts";
 import { on, type ProjectionContext, type ProjectionDefinition } from "@shop/shared/kit";
 import { payments, type Schema } from "../../db/schema.ts";
@@ -23,7 +24,7 @@ const upsert = (tx: Context["tx"], row: PaymentRow) => {
 export const paymentsProjection: ProjectionDefinition<Schema> = {
   name: "payments",
   stream: streams.payments.name,
-  filterSubject: "payments.>",
+  filterSubject: subjects.allPayments,
   handlers: [
     on(paymentCaptured, async (event, { tx }: Context) => {
       const { orderId, userId, amountCents, paymentId } = event.data;
