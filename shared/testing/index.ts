@@ -7,6 +7,7 @@ export {
   type NatsServerOptions,
   startNatsServer,
 } from "./nats-server";
+export { requestJson } from "./request-json";
 export {
   type ServiceProcessHandle,
   type ServiceProcessOptions,

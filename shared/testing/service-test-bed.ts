@@ -9,6 +9,7 @@ import {
 } from "../kit/index.ts";
 import { getFreePort } from "./free-port";
 import { type NatsServerHandle, startNatsServer } from "./nats-server";
+import { requestJson } from "./request-json";
 import { type ServiceProcessHandle, startServiceProcess } from "./service-process";
 import { createTempDir, type TempDir } from "./temp-dir";
 
@@ -83,15 +84,7 @@ export async function startServiceTestBed({
     service,
     client,
     publisher,
-    async api(method, path, body) {
-      const response = await fetch(`${service.url}${path}`, {
-        method,
-        headers: body === undefined ? {} : { "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : undefined };
-    },
+    api: (method, path, body) => requestJson(service.url, method, path, body),
     async publish(envelope, subject) {
       const { sequence } = await publisher.publish(subjectOf(envelope, subject), envelope);
       return { sequence };

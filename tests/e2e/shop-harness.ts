@@ -1,5 +1,4 @@
 import { afterAll, beforeAll } from "bun:test";
-import { join } from "node:path";
 import {
   DeliverPolicy,
   type JetStreamClient,
@@ -13,16 +12,17 @@ import {
   createTempDir,
   getFreePort,
   type NatsServerHandle,
+  requestJson,
   type ServiceProcessHandle,
   startNatsServer,
   startServiceProcess,
   type TempDir,
   waitFor,
 } from "@shop/shared/testing";
+import { SERVICES, type ServiceName, serviceEntry } from "../../scripts/lib/services.ts";
 
-const ROOT = join(import.meta.dir, "..", "..");
-export const SERVICE_NAMES = ["users", "orders", "inventory", "payments", "notifications"] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+export const SERVICE_NAMES = SERVICES.map((s) => s.name);
+export type { ServiceName };
 
 export interface Shop {
   nats: NatsServerHandle;
@@ -58,7 +58,7 @@ export async function startShop(
         const port = await getFreePort();
         services[name] = await startServiceProcess({
           name,
-          entry: join(ROOT, "services", name, "src", "main.ts"),
+          entry: serviceEntry(name),
           port,
           env: {
             NATS_URL: nats.url,
@@ -85,15 +85,7 @@ export async function startShop(
     jsm: await jetstreamManager(nc),
     data,
     services,
-    async call(service, method, path, body) {
-      const response = await fetch(`${services[service].url}${path}`, {
-        method,
-        headers: body === undefined ? {} : { "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : undefined };
-    },
+    call: (service, method, path, body) => requestJson(services[service].url, method, path, body),
     async stop() {
       await Promise.all(Object.values(services).map((s) => (s.isRunning() ? s.stop() : undefined)));
       await nc.close();
