@@ -1,40 +1,6 @@
 import { DEAD_LETTER_STREAM } from "../kit/consumers/dead-letter.ts";
 import type { ConsumerSpec, StreamSpec } from "../kit/nats/topology.ts";
 
-/**
- * Every stream of the shop. Each is an event store (Limits retention, deletes denied);
- * an aggregate's events share one exact subject, the only unit JetStream 2.9 can guard
- * with `expect.lastSubjectSequence`.
- */
-export const streams = {
-  users: {
-    name: "USERS",
-    subjects: ["users.>"],
-    description: "User registrations, one subject per email.",
-  },
-  orders: {
-    name: "ORDERS",
-    subjects: ["orders.>"],
-    description: "Order lifecycle, one subject per order.",
-  },
-  inventory: {
-    name: "INVENTORY",
-    subjects: ["inventory.>"],
-    description: "Catalog and stock ledger.",
-  },
-  payments: {
-    name: "PAYMENTS",
-    subjects: ["payments.>"],
-    description: "Payments, one subject per order.",
-  },
-  notifications: {
-    name: "NOTIFICATIONS",
-    subjects: ["notifications.>"],
-    description: "Notifications, one subject per notification.",
-  },
-  deadLetter: DEAD_LETTER_STREAM,
-} as const satisfies Record<string, StreamSpec>;
-
 const token = (value: string) => {
   if (!/^[A-Za-z0-9_-]+$/.test(value))
     throw new Error(`not a subject token: ${JSON.stringify(value)}`);
@@ -50,12 +16,47 @@ export const subjects = {
   stockLedger: "inventory.stock",
   /** Every event of a stream's aggregates, for projections and consumers. */
   allUsers: "users.>",
+  allInventory: "inventory.>",
   allOrders: "orders.>",
   allPayments: "payments.>",
   allNotifications: "notifications.>",
   payment: (orderId: string) => `payments.${token(orderId)}`,
   notification: (notificationId: string) => `notifications.${token(notificationId)}`,
 } as const;
+
+/**
+ * Every stream of the shop. Each is an event store (Limits retention, deletes denied);
+ * an aggregate's events share one exact subject, the only unit JetStream 2.9 can guard
+ * with `expect.lastSubjectSequence`.
+ */
+export const streams = {
+  users: {
+    name: "USERS",
+    subjects: [subjects.allUsers],
+    description: "User registrations, one subject per email.",
+  },
+  orders: {
+    name: "ORDERS",
+    subjects: [subjects.allOrders],
+    description: "Order lifecycle, one subject per order.",
+  },
+  inventory: {
+    name: "INVENTORY",
+    subjects: [subjects.allInventory],
+    description: "Catalog and stock ledger.",
+  },
+  payments: {
+    name: "PAYMENTS",
+    subjects: [subjects.allPayments],
+    description: "Payments, one subject per order.",
+  },
+  notifications: {
+    name: "NOTIFICATIONS",
+    subjects: [subjects.allNotifications],
+    description: "Notifications, one subject per notification.",
+  },
+  deadLetter: DEAD_LETTER_STREAM,
+} as const satisfies Record<string, StreamSpec>;
 
 const consumer = (
   stream: StreamSpec,

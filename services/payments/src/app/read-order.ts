@@ -1,4 +1,5 @@
 import { orderCancelled, orderPlaced, streams, subjects } from "@shop/shared/contracts";
+import type { EventOf } from "@shop/shared/domain";
 import {
   type ContractRegistry,
   decodeEvent,
@@ -31,7 +32,10 @@ export function createOrderReader(
     for (const message of messages) {
       const event = decodeEvent(registry, message);
       if (event.type === orderPlaced.type) {
-        const { userId, totalCents, paymentMethod } = orderPlaced.schema.parse(event.data);
+        // decodeEvent has validated the data against this very contract.
+        const { userId, totalCents, paymentMethod } = event.data as EventOf<
+          typeof orderPlaced
+        >["data"];
         facts = { userId, totalCents, paymentMethod, cancelled: false };
       } else if (event.type === orderCancelled.type && facts) {
         facts.cancelled = true;
