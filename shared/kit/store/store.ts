@@ -1,4 +1,5 @@
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
+import { createKeyedLock } from "../aggregates/keyed-lock.ts";
 
 /** A drizzle SQLite database of either driver; await every query so both drivers behave alike. */
 export type SqliteDb<Schema extends Record<string, unknown> = Record<string, never>> =
@@ -22,12 +23,8 @@ export interface Store<Schema extends Record<string, unknown> = Record<string, n
 
 /** Runs tasks one after another; a failed task does not block the next. */
 export function createSerialQueue() {
-  let tail: Promise<unknown> = Promise.resolve();
-  return <T>(task: () => Promise<T>): Promise<T> => {
-    const run = tail.then(task, task);
-    tail = run.catch(() => undefined);
-    return run;
-  };
+  const withLock = createKeyedLock();
+  return <T>(task: () => Promise<T>): Promise<T> => withLock("store", task);
 }
 
 /**
