@@ -1,69 +1,133 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { connect as connectTcp } from "node:net";
 import { join } from "node:path";
+import { findNatsServer, isAtLeast, natsVersions, parseVersion } from "@shop/shared/testing";
 import { ROOT } from "./services.ts";
 
-const canConnect = (host: string, port: number, timeoutMs = 1_000) =>
-  new Promise<boolean>((resolve) => {
-    const socket = connectTcp({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-  });
+/** Where dev starts its own server when the one at NATS_URL is too old. */
+const FALLBACK_URL = "nats://127.0.0.1:4223";
 
-function findNatsServer(): string | undefined {
-  const configured = process.env.NATS_SERVER_BIN;
-  if (configured) return existsSync(configured) ? configured : undefined;
-  return (
-    Bun.which("nats-server") ??
-    ["/usr/sbin/nats-server", "/usr/local/bin/nats-server"].find((p) => existsSync(p))
-  );
+type Probe = { answers: false } | { answers: true; version: string | undefined };
+
+/** Connects over TCP and reads the server's INFO line, which names its version. */
+function probe(url: string, timeoutMs = 1_000): Promise<Probe> {
+  const { hostname, port } = new URL(url.replace(/^nats:/, "http:"));
+  return new Promise((resolve) => {
+    const socket = connectTcp({ host: hostname, port: Number(port || 4222) });
+    let text = "";
+    const done = (result: Probe) => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.setTimeout(timeoutMs, () =>
+      done(text ? { answers: true, version: undefined } : { answers: false }),
+    );
+    socket.once("error", () => done({ answers: false }));
+    socket.on("data", (chunk) => {
+      text += chunk.toString();
+      const line = text.split("\r\n")[0] ?? "";
+      if (!line.startsWith("INFO ")) return;
+      try {
+        const info = JSON.parse(line.slice(5)) as { version?: string };
+        done({ answers: true, version: info.version && parseVersion(info.version) });
+      } catch {
+        if (text.includes("\r\n")) done({ answers: true, version: undefined });
+      }
+    });
+  });
 }
 
-const HOW_TO_GET_NATS = `No NATS answers at the configured NATS_URL and no nats-server binary was found. Get one:
-  Debian/Ubuntu:  sudo apt-get install -y nats-server
-  macOS:          brew install nats-server
-  Docker:         docker compose up -d nats
-or point NATS_URL at a running server (JetStream enabled), or NATS_SERVER_BIN at the binary.`;
+export interface DevNats {
+  url: string;
+  /** Stops the server dev started; a no-op when it used one already running. */
+  stop(): Promise<void>;
+}
 
 /**
- * Uses the NATS at `url` when it answers; otherwise starts `nats-server -js` on that port
- * with its store under data/nats (git-ignored). Exits with instructions when there is no
- * binary. Returns a stop function for a server it started (a no-op otherwise).
+ * The NATS that `dev` and `start` run against. Uses the server at `url` when it answers and is
+ * at least the minimum version. When it is older (say Debian's 2.9 on 4222) it says so in one
+ * line and, unless NATS_URL was set explicitly (then it exits), runs the pinned server on
+ * 127.0.0.1:4223 instead. When nothing answers it starts the pinned server at `url`'s port.
+ * Its store is data/nats (git-ignored). Exits with install instructions when there is no binary.
  */
-export async function ensureNats(url: string): Promise<() => Promise<void>> {
-  const { hostname, port } = new URL(url.replace(/^nats:/, "http:"));
-  const natsPort = Number(port || 4222);
-  if (await canConnect(hostname, natsPort)) {
-    console.log(`using NATS at ${url}`);
-    return async () => undefined;
+export async function ensureNats(
+  url: string,
+  { explicit }: { explicit: boolean },
+): Promise<DevNats> {
+  const { serverMinimum, server: pinned } = natsVersions();
+  const found = await probe(url);
+  if (found.answers && found.version && isAtLeast(found.version, serverMinimum)) {
+    console.log(`using nats-server ${found.version} at ${url}`);
+    return { url, stop: async () => undefined };
   }
-  const binary = findNatsServer();
-  if (!binary) {
-    console.error(HOW_TO_GET_NATS);
+  let target = url;
+  if (found.answers) {
+    console.error(
+      `NATS at ${url} is nats-server ${found.version ?? "of unknown version"}; this project needs ${serverMinimum} or newer (pinned ${pinned}): ` +
+        (explicit
+          ? "point NATS_URL at a current server, or unset it to let dev start the pinned one (npm run nats:install)."
+          : `starting the pinned server on ${FALLBACK_URL} instead.`),
+    );
+    if (explicit) process.exit(1);
+    target = FALLBACK_URL;
+    const fallback = await probe(target);
+    if (fallback.answers && fallback.version && isAtLeast(fallback.version, serverMinimum)) {
+      console.log(`using nats-server ${fallback.version} at ${target}`);
+      return { url: target, stop: async () => undefined };
+    }
+    if (fallback.answers) {
+      console.error(
+        `${target} is taken by nats-server ${fallback.version ?? "?"} too; stop it or set NATS_URL.`,
+      );
+      process.exit(1);
+    }
+  }
+  return startLocalServer(target);
+}
+
+async function startLocalServer(url: string): Promise<DevNats> {
+  let binary: { path: string; version: string };
+  try {
+    binary = findNatsServer();
+  } catch (err) {
+    console.error(`No NATS answers at ${url}, and ${(err as Error).message}`);
     process.exit(1);
   }
+  const { hostname, port } = new URL(url.replace(/^nats:/, "http:"));
   const storeDir = join(ROOT, "data", "nats");
   mkdirSync(storeDir, { recursive: true });
-  console.log(`starting ${binary} -js on ${hostname}:${natsPort} (store ${storeDir})`);
+  const logFile = join(ROOT, "data", "nats-server.log");
+  console.log(
+    `starting nats-server ${binary.version} (${binary.path}) on ${url}; store ${storeDir}, log ${logFile}`,
+  );
   const server = Bun.spawn(
-    [binary, "-js", "-a", hostname, "-p", String(natsPort), "-sd", storeDir],
+    [
+      binary.path,
+      "-js",
+      "-a",
+      hostname,
+      "-p",
+      String(port || 4222),
+      "-sd",
+      storeDir,
+      "-l",
+      logFile,
+    ],
     { stdout: "ignore", stderr: "inherit" },
   );
   const deadline = Date.now() + 10_000;
-  while (!(await canConnect(hostname, natsPort))) {
+  while (!(await probe(url)).answers) {
     if (server.exitCode !== null || Date.now() > deadline) {
       console.error(`nats-server did not start (exit code ${server.exitCode}).`);
       process.exit(1);
     }
     await Bun.sleep(100);
   }
-  return async () => {
-    server.kill("SIGTERM");
-    await server.exited;
+  return {
+    url,
+    stop: async () => {
+      server.kill("SIGTERM");
+      await server.exited;
+    },
   };
 }

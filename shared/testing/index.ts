@@ -1,8 +1,16 @@
 export { type ChildProcess, type SpawnChildOptions, spawnChild } from "./child-process";
 export { getFreePort } from "./free-port";
+export {
+  type FoundBinary,
+  findNatsCli,
+  findNatsServer,
+  isAtLeast,
+  natsServerInstallHint,
+  natsVersions,
+  parseVersion,
+} from "./nats-binaries";
 export { type NatsClusterHandle, type NatsClusterOptions, startNatsCluster } from "./nats-cluster";
 export {
-  findNatsServerBinary,
   type NatsServerHandle,
   type NatsServerOptions,
   startNatsServer,

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { jetstream, jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import { natsVersions } from "./nats-binaries";
 import { type NatsServerHandle, startNatsServer } from "./nats-server";
+import { createTempDir } from "./temp-dir";
 
 setDefaultTimeout(30_000);
 
@@ -82,7 +85,7 @@ test("rejects with an install hint when the nats-server binary is missing", asyn
   const previous = process.env.NATS_SERVER_BIN;
   process.env.NATS_SERVER_BIN = "/nonexistent";
   try {
-    await expect(startNatsServer()).rejects.toThrow(/nats-server.*apt-get install -y nats-server/s);
+    await expect(startNatsServer()).rejects.toThrow(/no nats-server binary.*go install/s);
   } finally {
     if (previous === undefined) delete process.env.NATS_SERVER_BIN;
     else process.env.NATS_SERVER_BIN = previous;
@@ -95,5 +98,36 @@ test("rejects with the server's log when it cannot start", async () => {
     await expect(startNatsServer({ port: first.port })).rejects.toThrow(/address already in use/);
   } finally {
     await first.cleanup();
+  }
+});
+
+test("rejects a server older than the minimum, naming both versions", async () => {
+  const previous = process.env.NATS_SERVER_BIN;
+  // A stand-in that reports what Debian's package does (2.9.10), so the test does not need one installed.
+  const dir = createTempDir("old-nats");
+  const old = join(dir.path, "nats-server");
+  writeFileSync(old, "#!/bin/sh\necho 'nats-server: v2.9.10'\n", { mode: 0o755 });
+  process.env.NATS_SERVER_BIN = old;
+  try {
+    await expect(startNatsServer()).rejects.toThrow(
+      new RegExp(
+        `nats-server ${natsVersions().serverMinimum} or newer is needed: found only ${old} \\(2\\.9\\.`,
+      ),
+    );
+  } finally {
+    if (previous === undefined) delete process.env.NATS_SERVER_BIN;
+    else process.env.NATS_SERVER_BIN = previous;
+    await dir.cleanup();
+  }
+});
+
+test("every test talks to the pinned server version", async () => {
+  const server = await startNatsServer();
+  const nc = await connect({ servers: server.url });
+  try {
+    expect(nc.info?.version).toBe(natsVersions().server);
+  } finally {
+    await nc.close();
+    await server.cleanup();
   }
 });

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { connect as connectTcp } from "node:net";
 import { join } from "node:path";
 import { type ChildProcess, spawnChild } from "./child-process";
 import { getFreePort } from "./free-port";
+import { findNatsServer } from "./nats-binaries";
 import { createTempDir } from "./temp-dir";
 import { waitUntil } from "./wait-until";
 
@@ -43,21 +44,18 @@ export interface NatsServerHandle {
   cleanup(): Promise<void>;
 }
 
-const INSTALL_HINT =
-  "Tests that touch the broker run a real nats-server. Install it with `apt-get install -y nats-server` " +
-  "(Debian/Ubuntu; the binary lands in /usr/sbin) or point NATS_SERVER_BIN at the binary.";
-
 const STOP_GRACE_MS = 10_000;
 
 /**
  * Starts `nats-server -a 127.0.0.1 -p <port> -js -sd <store>` and resolves once it logged
  * "Server is ready" and accepts TCP connections (JetStream is enabled before that line on a
- * single server; a cluster also needs a meta leader, see startNatsCluster). The binary is
- * NATS_SERVER_BIN, else `nats-server` on PATH, else /usr/sbin/nats-server. Rejects with the
- * install hint when no binary is found, and with the server's log tail when it fails to start.
+ * single server; a cluster also needs a meta leader, see startNatsCluster). The binary is the
+ * pinned one (see `findNatsServer`): an older server, such as a distribution's 2.9, is never
+ * used. Rejects with install instructions when no recent enough binary is found, and with the
+ * server's log tail when it fails to start.
  */
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
-  const binary = findNatsServerBinary();
+  const binary = findNatsServer().path;
   const home = createTempDir("nats-server");
   const storeDir = options.storeDir ?? join(home.path, "store");
   mkdirSync(storeDir, { recursive: true });
@@ -121,24 +119,6 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     },
   };
   return handle;
-}
-
-/** Resolves the nats-server binary, or throws the install hint. */
-export function findNatsServerBinary(): string {
-  const fromEnv = process.env.NATS_SERVER_BIN;
-  if (fromEnv !== undefined && fromEnv !== "") {
-    if (existsSync(fromEnv)) return fromEnv;
-    throw new Error(
-      `nats-server not found: NATS_SERVER_BIN=${fromEnv} does not exist. ${INSTALL_HINT}`,
-    );
-  }
-  const found =
-    Bun.which("nats-server") ??
-    (existsSync("/usr/sbin/nats-server") ? "/usr/sbin/nats-server" : null);
-  if (found === null) {
-    throw new Error(`nats-server not found on PATH nor at /usr/sbin/nats-server. ${INSTALL_HINT}`);
-  }
-  return found;
 }
 
 async function launch(cmd: string[], port: number, timeoutMs: number): Promise<ChildProcess> {
