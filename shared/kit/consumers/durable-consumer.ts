@@ -214,13 +214,8 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
       stopping = true;
       await messages.close();
       await running;
-      // Nak'ed messages go back at once instead of waiting out ack_wait. First a consumer info
-      // request: it makes server 2.9 drop the pull request just closed, which it would otherwise
-      // pick for the redelivery, losing the message until ack_wait expires.
-      if (handBack.length > 0) {
-        await consumer.info().catch(() => undefined);
-        for (const message of handBack.splice(0)) message.nak();
-      }
+      // Nak'ed messages go back at once instead of waiting out ack_wait.
+      for (const message of handBack.splice(0)) message.nak();
       logger.info("consumer stopped");
     },
   };
