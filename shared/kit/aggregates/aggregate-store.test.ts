@@ -85,7 +85,7 @@ async function storeOnOwnConnection<C, E extends EventOf<typeof claimed | typeof
   const nats = await connect(name);
   return createAggregateStore(decider, {
     nats,
-    publisher: createEventPublisher({ js: nats.js, source: `/${name}` }),
+    publisher: createEventPublisher({ js: nats.js, nc: nats.nc, source: `/${name}` }),
     registry,
     stream: TEST_STREAM.name,
     logger,
@@ -121,7 +121,10 @@ describe("optimistic concurrency across instances", () => {
     const stored = await storedOn(subject);
     expect(stored).toHaveLength(1);
     const winner = (won[0] as PromiseFulfilledResult<{ state: ClaimState }>).value.state.claimedBy;
-    expect(stored[0]?.json<{ data: { by: string } }>().data.by).toBe(winner as string);
+    const storedEvent = JSON.parse(new TextDecoder().decode(stored[0]?.data)) as {
+      data: { by: string };
+    };
+    expect(storedEvent.data.by).toBe(winner as string);
     // Both stores now agree on the winner.
     expect((await alice.load(subject)).state.claimedBy).toBe(winner);
     expect((await bob.load(subject)).state.claimedBy).toBe(winner);
@@ -265,5 +268,107 @@ describe("loading", () => {
     });
     expect(await storedOn(subject)).toHaveLength(1);
     expect((await store.load(subject)).state.claimedBy).toBe("first");
+  });
+});
+
+describe("no broker state per request", () => {
+  test("four hundred loads and commands create no consumer on the server", async () => {
+    const nats = connections[0] as NatsContext;
+    const before = (await nats.jsm.streams.info(TEST_STREAM.name)).state.consumer_count;
+    const counter = counterDecider();
+    const store = await storeOnOwnConnection(counter.decider, "no-consumers");
+    const cold = await storeOnOwnConnection(counterDecider().decider, "no-consumers-cold");
+    for (let i = 0; i < 200; i++) {
+      const subject = `test.counters.flat.${i % 20}`;
+      await store.handle(subject, { type: "Increment" });
+      await cold.load(subject);
+    }
+    expect((await cold.load("test.counters.flat.3")).state).toBe(10);
+    expect((await nats.jsm.streams.info(TEST_STREAM.name)).state.consumer_count).toBe(before);
+  });
+
+  test("a warm aggregate decides on its cached state and re-reads only on a conflict", async () => {
+    const subject = "test.counters.warm";
+    const mine = counterDecider();
+    const store = await storeOnOwnConnection(mine.decider, "warm-a");
+    const other = await storeOnOwnConnection(counterDecider().decider, "warm-b");
+    await store.handle(subject, { type: "Increment" });
+    await other.handle(subject, { type: "Increment" });
+    // `store` still holds version 1: the broker refuses its append, it reads the tail, decides again.
+    const result = await store.handle(subject, { type: "Increment" });
+    expect(result.state).toBe(3);
+    expect(await storedOn(subject)).toHaveLength(3);
+  });
+});
+
+describe("decisions with several events or aggregates", () => {
+  type Move = { type: "Move"; from: string; to: string; by: string };
+  /** Moves a claim between two subjects: both appends land, or neither. */
+  const moveAcross =
+    ({ from, to, by }: Move) =>
+    (states: ReadonlyMap<string, ClaimState>) => {
+      if (states.get(from)?.claimedBy !== null || states.get(to)?.claimedBy !== null)
+        throw conflict("claim.already-claimed", "one side is taken");
+      return [
+        { subject: from, event: { type: "test.claimed", data: { by } } },
+        { subject: to, event: { type: "test.claimed", data: { by } } },
+      ];
+    };
+
+  test("a decision across two aggregates stores both events or neither", async () => {
+    const store = await storeOnOwnConnection(claimDecider, "across");
+    const [a, b, c] = ["test.claims.across.a", "test.claims.across.b", "test.claims.across.c"];
+    const { states } = await store.handleAcross(
+      [a, b],
+      moveAcross({ type: "Move", from: a, to: b, by: "one" }),
+    );
+    expect(states.get(a)?.state.claimedBy).toBe("one");
+    expect(states.get(b)?.version).toBe((states.get(a)?.version ?? 0) + 1);
+
+    // c is free but b is taken: the decision refuses, nothing lands on c.
+    await expect(
+      store.handleAcross([b, c], moveAcross({ type: "Move", from: c, to: b, by: "two" })),
+    ).rejects.toMatchObject({ code: "claim.already-claimed" });
+    expect(await storedOn(c)).toHaveLength(0);
+  });
+
+  test("racing decisions from two processes over overlapping aggregates: the broker lets one win", async () => {
+    const [x, y, z] = ["test.claims.race3.x", "test.claims.race3.y", "test.claims.race3.z"];
+    const [left, right] = await Promise.all([
+      storeOnOwnConnection(claimDecider, "across-left", { maxAttempts: 1 }),
+      storeOnOwnConnection(claimDecider, "across-right", { maxAttempts: 1 }),
+    ]);
+    // Both caches are warm (empty subjects at version 0) before they race: no in-process lock
+    // is shared, so only the broker's per-subject guard can keep the second batch out.
+    for (const store of [left, right]) for (const s of [x, y, z]) await store.load(s);
+    const results = await Promise.allSettled([
+      left.handleAcross([x, y], moveAcross({ type: "Move", from: x, to: y, by: "left" })),
+      right.handleAcross([y, z], moveAcross({ type: "Move", from: z, to: y, by: "right" })),
+    ]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const stored = [...(await storedOn(x)), ...(await storedOn(y)), ...(await storedOn(z))];
+    expect(stored).toHaveLength(2);
+    expect(await storedOn(y)).toHaveLength(1);
+  });
+
+  test("an event this version cannot read stops the load instead of being skipped", async () => {
+    const subject = "test.counters.future";
+    const store = await storeOnOwnConnection(counterDecider().decider, "future");
+    await store.handle(subject, { type: "Increment" });
+    const nats = connections[0] as NatsContext;
+    const future = createEventPublisher({ js: nats.js, source: "/future" }).envelope(
+      { type: "test.incremented", data: { by: 1 } },
+      {},
+    );
+    await nats.js.publish(subject, encodeEvent({ ...future, version: 2 }).payload);
+    const cold = await storeOnOwnConnection(counterDecider().decider, "future-cold");
+    await expect(cold.load(subject)).rejects.toMatchObject({
+      kind: "unavailable",
+      code: "aggregate.unknown-event",
+    });
+    await expect(store.handle(subject, { type: "Increment" })).rejects.toMatchObject({
+      code: "aggregate.unknown-event",
+    });
+    expect(await storedOn(subject)).toHaveLength(2);
   });
 });

@@ -1,9 +1,9 @@
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import { isConflict, unavailable } from "../errors/app-error.ts";
+import type { JetStreamManager } from "@nats-io/jetstream";
+import { AppError, isConflict, unavailable } from "../errors/app-error.ts";
 import type { EventEnvelope } from "../events/cloud-event.ts";
 import { decodeEvent } from "../events/codec.ts";
 import type { ContractRegistry, DomainEvent } from "../events/event-contract.ts";
-import type { EventCause, EventPublisher } from "../events/publisher.ts";
+import type { Append, EventCause, EventPublisher } from "../events/publisher.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Decider } from "./decider.ts";
 import { createKeyedLock } from "./keyed-lock.ts";
@@ -26,22 +26,45 @@ export interface CommandMeta {
   /** The event or request this command answers; its correlation id is carried forward. */
   cause?: EventCause;
   now?: Date;
+  /**
+   * Event ids for the appended events, in order (default: fresh ids). A retried request that
+   * passes the same ids is deduplicated by the broker.
+   */
+  eventIds?: readonly string[];
+}
+
+/** An event a decision across aggregates appends, and the aggregate (subject) it goes to. */
+export interface SubjectEvent<Event> {
+  subject: string;
+  event: Event;
 }
 
 export interface AggregateStore<Command, State> {
+  /** The aggregate's current state: its cached fold plus the events stored since (one read). */
   load(subject: string): Promise<LoadedAggregate<State>>;
   /**
-   * Loads the aggregate, decides, and appends the new events guarded by
-   * `expect.lastSubjectSequence`. On a concurrent append it re-reads and decides again
-   * (up to `maxAttempts`), so two racing commands never both apply against the same state.
-   * Throws what `decide` throws; AppError `unavailable` (`aggregate.contention`) after the
-   * last attempt.
+   * Decides against the cached state and appends the new events in one atomic batch guarded
+   * by the version that state was folded at (no read first when the cache is warm). When
+   * another writer got there first, the server refuses the batch; the store reads the tail and
+   * decides again (up to `maxAttempts`), so two racing commands never both apply against the
+   * same state. Throws what `decide` throws; AppError `unavailable` (`aggregate.contention`)
+   * after the last attempt.
    */
   handle(subject: string, command: Command, meta?: CommandMeta): Promise<CommandResult<State>>;
+  /**
+   * One decision over several aggregates: `decide` sees each subject's state and returns events
+   * tagged with their subject, all appended in one atomic batch in which each subject is guarded
+   * by its own version. Conflicts are retried as in `handle`. Resolves with the new states.
+   */
+  handleAcross(
+    subjects: readonly string[],
+    decide: (states: ReadonlyMap<string, State>) => SubjectEvent<DomainEvent>[],
+    meta?: CommandMeta,
+  ): Promise<{ states: Map<string, LoadedAggregate<State>>; appended: EventEnvelope[] }>;
 }
 
 export interface AggregateStoreOptions {
-  nats: { js: JetStreamClient; jsm: JetStreamManager };
+  nats: { jsm: JetStreamManager };
   publisher: EventPublisher;
   registry: ContractRegistry;
   stream: string;
@@ -52,9 +75,15 @@ export interface AggregateStoreOptions {
 }
 
 /**
- * An event store for one kind of aggregate, one exact subject per aggregate instance
- * (server 2.9 guards only exact subjects). Folded state is cached with its version, so
- * a load reads only the events appended since.
+ * An event store for one kind of aggregate, one subject per aggregate instance. Folded state
+ * is cached with its version, so a command on a warm aggregate costs one publish and a load
+ * reads only the events appended since (batch direct get: no consumer is created on the
+ * server). Commands on one subject are serialized in-process; across processes the broker's
+ * expected-sequence check keeps them apart.
+ *
+ * An event on the subject that this code cannot read (an unknown type or version, from a newer
+ * release) fails the load with AppError `unavailable` (`aggregate.unknown-event`): deciding on
+ * state that silently lacks it could, say, oversell. Callers retry later.
  */
 export function createAggregateStore<Command, Event extends DomainEvent, State>(
   decider: Decider<Command, Event, State>,
@@ -98,9 +127,16 @@ export function createAggregateStore<Command, Event extends DomainEvent, State>(
       try {
         event = decodeEvent(registry, message);
       } catch (err) {
+        if (err instanceof AppError && err.code === "event.unknown-type") {
+          throw unavailable(
+            "aggregate.unknown-event",
+            `${subject} holds an event this version cannot read (sequence ${message.seq}): ${err.message}`,
+            err,
+          );
+        }
         logger.error(
           { err, subject, sequence: message.seq },
-          "skipping an unreadable event in an aggregate's history",
+          "skipping a malformed message in an aggregate's history",
         );
         continue;
       }
@@ -112,48 +148,118 @@ export function createAggregateStore<Command, Event extends DomainEvent, State>(
     return loaded;
   }
 
-  async function attempt(
-    subject: string,
-    command: Command,
-    meta: CommandMeta,
-  ): Promise<CommandResult<State>> {
-    let { state, version } = await load(subject);
-    const events = decider.decide(command, state);
-    const appended: EventEnvelope[] = [];
-    for (const event of events) {
-      const envelope = publisher.envelope(event, { subject, cause: meta.cause, time: meta.now });
-      const result = await publisher.publish(subject, envelope, {
-        expectLastSubjectSequence: version,
-      });
-      state = decider.evolve(state, event);
-      version = result.sequence;
-      appended.push(envelope);
+  const current = async (subject: string) => cache.get(subject) ?? load(subject);
+
+  /** Reads the tails: true when nothing was appended since `loaded` was folded. */
+  async function caughtUp(
+    subjects: readonly string[],
+    loaded: ReadonlyMap<string, LoadedAggregate<State>>,
+  ): Promise<boolean> {
+    let same = true;
+    for (const subject of subjects) {
+      const fresh = await load(subject);
+      if (fresh.version !== loaded.get(subject)?.version) same = false;
     }
-    remember(subject, { state, version });
-    return { state, version, appended };
+    return same;
+  }
+
+  async function attempt(
+    subjects: readonly string[],
+    decide: (states: ReadonlyMap<string, State>) => SubjectEvent<DomainEvent>[],
+    meta: CommandMeta,
+  ) {
+    const loaded = new Map<string, LoadedAggregate<State>>();
+    for (const subject of subjects) loaded.set(subject, await current(subject));
+    const decideOn = () => decide(new Map([...loaded].map(([s, { state }]) => [s, state])));
+    let decided: SubjectEvent<DomainEvent>[];
+    try {
+      decided = decideOn();
+    } catch (err) {
+      // A refusal on cached state may be stale (another process appended): check the tails first.
+      if (!(await caughtUp(subjects, loaded))) return attempt(subjects, decide, meta);
+      throw err;
+    }
+    // Likewise for a no-op: appending nothing would never meet the broker's guard.
+    if (decided.length === 0 && !(await caughtUp(subjects, loaded)))
+      return attempt(subjects, decide, meta);
+    const guarded = new Set<string>();
+    const appends: Append[] = decided.map(({ subject, event }, i) => {
+      const at = loaded.get(subject);
+      if (!at) throw new Error(`decision appends to ${subject}, which it did not load`);
+      const envelope = publisher.envelope(event, {
+        id: meta.eventIds?.[i],
+        subject,
+        cause: meta.cause,
+        time: meta.now,
+      });
+      // The first event per subject carries the guard; the batch is all-or-nothing.
+      const first = !guarded.has(subject);
+      guarded.add(subject);
+      return first
+        ? { subject, envelope, expectLastSubjectSequence: at.version }
+        : { subject, envelope };
+    });
+    const results = await publisher.publishAll(appends);
+    decided.forEach(({ subject, event }, i) => {
+      const at = loaded.get(subject) as LoadedAggregate<State>;
+      const position = results[i];
+      loaded.set(subject, {
+        state: decider.evolve(at.state, event as Event),
+        version: position?.sequence ?? at.version,
+      });
+    });
+    for (const [subject, aggregate] of loaded) remember(subject, aggregate);
+    return { states: loaded, appended: appends.map((a) => a.envelope) };
+  }
+
+  async function withRetries<T>(subjects: readonly string[], run: () => Promise<T>): Promise<T> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await run();
+      } catch (err) {
+        const stale =
+          isConflict(err) &&
+          (err.code === "stream.wrong-last-sequence" || err.code === "stream.duplicate-batch");
+        if (!stale) throw err;
+        if (tries >= maxAttempts) {
+          throw unavailable(
+            "aggregate.contention",
+            `${subjects.join(", ")}: still conflicting after ${tries} attempts`,
+            err,
+          );
+        }
+        logger.debug({ subjects, tries }, "stale state or concurrent append, deciding again");
+        // Read what the others appended, then decide again.
+        for (const subject of subjects) await load(subject);
+        // A random, growing pause: two instances retrying in lock-step keep colliding.
+        await Bun.sleep(Math.random() * RETRY_JITTER_MS * tries);
+      }
+    }
+  }
+
+  /** Takes every subject's lock, in sorted order so two multi-subject commands never deadlock. */
+  function withLocks<T>(subjects: readonly string[], task: () => Promise<T>): Promise<T> {
+    const sorted = [...new Set(subjects)].sort();
+    const nest = (i: number): Promise<T> =>
+      i === sorted.length ? task() : withLock(sorted[i] as string, () => nest(i + 1));
+    return nest(0);
   }
 
   return {
     load: (subject) => withLock(subject, () => load(subject)),
     handle: (subject, command, meta = {}) =>
-      withLock(subject, async () => {
-        for (let tries = 1; ; tries++) {
-          try {
-            return await attempt(subject, command, meta);
-          } catch (err) {
-            if (!(isConflict(err) && err.code === "stream.wrong-last-sequence")) throw err;
-            if (tries >= maxAttempts) {
-              throw unavailable(
-                "aggregate.contention",
-                `${subject}: still conflicting after ${tries} attempts`,
-                err,
-              );
-            }
-            logger.debug({ subject, tries }, "concurrent append, deciding again");
-            // A random, growing pause: two instances retrying in lock-step keep colliding.
-            await Bun.sleep(Math.random() * RETRY_JITTER_MS * tries);
-          }
-        }
-      }),
+      withLock(subject, () =>
+        withRetries([subject], async () => {
+          const decideOne = (states: ReadonlyMap<string, State>) =>
+            decider
+              .decide(command, states.get(subject) as State)
+              .map((event) => ({ subject, event }));
+          const { states, appended } = await attempt([subject], decideOne, meta);
+          const { state, version } = states.get(subject) as LoadedAggregate<State>;
+          return { state, version, appended };
+        }),
+      ),
+    handleAcross: (subjects, decide, meta = {}) =>
+      withLocks(subjects, () => withRetries(subjects, () => attempt(subjects, decide, meta))),
   };
 }

@@ -1,38 +1,84 @@
-import {
-  DeliverPolicy,
-  type JetStreamClient,
-  type JetStreamManager,
-  type JsMsg,
-} from "@nats-io/jetstream";
+import type { JetStreamManager } from "@nats-io/jetstream";
+import type { MsgHdrs } from "@nats-io/nats-core";
+
+/** A stored message as read back for folding: what `decodeEvent` needs, plus its position. */
+export interface StoredEvent {
+  subject: string;
+  seq: number;
+  data: Uint8Array;
+  headers: MsgHdrs;
+  time: Date;
+}
+
+/** Messages asked for per direct-get request; the server streams them back in one reply burst. */
+const BATCH = 256;
+/** How long one batch may take before the read fails: a read never hangs on a lost broker. */
+export const READ_TIMEOUT_MS = 5_000;
+
+/** The server answers a direct get that matches nothing with status 404. */
+const isNoResults = (err: unknown) => (err as { code?: unknown } | undefined)?.code === 404;
 
 /**
- * Reads every message stored on one exact subject after `afterSequence`, in order.
- * Asks the stream for the subject's last sequence first and stops there, so an empty
- * tail costs one request and never waits on a fetch timeout.
+ * Reads every message stored on `subject` (an exact subject or a wildcard) after
+ * `afterSequence`, in stream order, with batch direct get (server 2.11+, `allow_direct`):
+ * one request per 256 messages and no consumer on the server, so reads leave no broker
+ * state behind. `lastSequence` is the last one read, or `afterSequence` when there is none.
+ * Rejects when the broker does not answer within READ_TIMEOUT_MS per batch.
  */
 export async function readSubject(
-  { js, jsm }: { js: JetStreamClient; jsm: JetStreamManager },
+  { jsm }: { jsm: JetStreamManager },
   stream: string,
   subject: string,
   afterSequence = 0,
-): Promise<{ messages: JsMsg[]; lastSequence: number }> {
-  const last = await jsm.streams.getMessage(stream, { last_by_subj: subject });
-  if (!last || last.seq <= afterSequence) return { messages: [], lastSequence: last?.seq ?? 0 };
-  const consumer = await js.consumers.get(stream, {
-    filter_subjects: subject,
-    ...(afterSequence > 0
-      ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSequence + 1 }
-      : { deliver_policy: DeliverPolicy.All }),
-  });
-  const messages: JsMsg[] = [];
-  const iterator = await consumer.consume({ max_messages: 512 });
-  try {
-    for await (const message of iterator) {
-      messages.push(message);
-      if (message.seq >= last.seq) break;
+): Promise<{ messages: StoredEvent[]; lastSequence: number }> {
+  const messages: StoredEvent[] = [];
+  let next = afterSequence + 1;
+  for (;;) {
+    let pending = 0;
+    let read = 0;
+    try {
+      const batch = await jsm.direct.getBatch(stream, {
+        seq: next,
+        next_by_subj: subject,
+        batch: BATCH,
+      });
+      await withDeadline(
+        (async () => {
+          for await (const m of batch) {
+            messages.push({
+              subject: m.subject,
+              seq: m.seq,
+              data: m.data,
+              headers: m.header,
+              time: m.time,
+            });
+            pending = m.pending;
+            read += 1;
+          }
+        })(),
+        () => batch.stop(),
+        `reading ${subject} from ${stream}`,
+      );
+    } catch (err) {
+      if (!isNoResults(err)) throw err;
     }
-  } finally {
-    await iterator.close();
+    if (read === 0 || pending <= 0) break;
+    next = (messages.at(-1) as StoredEvent).seq + 1;
   }
-  return { messages, lastSequence: last.seq };
+  return { messages, lastSequence: messages.at(-1)?.seq ?? afterSequence };
+}
+
+async function withDeadline(work: Promise<void>, cancel: () => void, what: string): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      cancel();
+      reject(new Error(`timed out after ${READ_TIMEOUT_MS} ms ${what}`));
+    }, READ_TIMEOUT_MS);
+  });
+  try {
+    await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

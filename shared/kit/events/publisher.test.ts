@@ -78,4 +78,51 @@ describe("publisher", () => {
       code: "stream.wrong-last-sequence",
     });
   });
+
+  test("an atomic batch stores every event or none, and a retried batch is not stored twice", async () => {
+    const publisher = createEventPublisher({ js: nats.js, nc: nats.nc, source: "/test" });
+    const note = (key: string, amount: number) =>
+      publisher.envelope({ type: "test.note-recorded", data: { key, amount } }, {});
+    const stored = (subject: string) =>
+      nats.jsm.streams
+        .info(TEST_STREAM.name, { subjects_filter: subject })
+        .then((info) => info.state.subjects?.[subject] ?? 0);
+
+    const batch = [
+      { subject: "test.batch.a", envelope: note("a", 1), expectLastSubjectSequence: 0 },
+      { subject: "test.batch.b", envelope: note("b", 1), expectLastSubjectSequence: 0 },
+      { subject: "test.batch.a", envelope: note("a", 2) },
+    ];
+    const results = await publisher.publishAll(batch);
+    expect(results.map((r) => r.sequence - (results[0]?.sequence ?? 0))).toEqual([0, 1, 2]);
+    await expect(publisher.publishAll(batch)).rejects.toMatchObject({
+      kind: "conflict",
+      code: "stream.duplicate-batch",
+    });
+
+    // b's guard fails, so a's event is refused with it.
+    await expect(
+      publisher.publishAll([
+        {
+          subject: "test.batch.a",
+          envelope: note("a", 3),
+          expectLastSubjectSequence: results[2]?.sequence,
+        },
+        { subject: "test.batch.b", envelope: note("b", 3), expectLastSubjectSequence: 0 },
+      ]),
+    ).rejects.toMatchObject({ kind: "conflict", code: "stream.wrong-last-sequence" });
+    expect([await stored("test.batch.a"), await stored("test.batch.b")]).toEqual([2, 1]);
+  });
+
+  test("an event over the broker's max_payload is refused as invalid input, not an outage", async () => {
+    const publisher = createEventPublisher({ js: nats.js, source: "/test" });
+    const huge = publisher.envelope(
+      { type: "test.note-recorded", data: { key: "x".repeat(2_000_000), amount: 1 } },
+      {},
+    );
+    await expect(publisher.publish("test.huge.k", huge)).rejects.toMatchObject({
+      kind: "validation",
+      code: "event.too-large",
+    });
+  });
 });

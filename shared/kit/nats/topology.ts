@@ -61,7 +61,10 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
     max_age: nanos(spec.maxAgeMs ?? 0),
     duplicate_window: nanos(spec.duplicateWindowMs ?? 120_000),
     deny_delete: true,
+    // Reads are direct gets (no consumer per read); decisions over several events or
+    // aggregates are atomic batches (server 2.12+).
     allow_direct: true,
+    allow_atomic: true,
   };
   try {
     await jsm.streams.info(spec.name);

@@ -154,7 +154,7 @@ describe("payment use cases", () => {
     const crashing: PaymentDeps = {
       ...depsWith(gateway),
       payments: {
-        load: (subject) => real.load(subject),
+        ...real,
         handle: (subject, command, meta) => {
           if (command.type === "RecordCapture" && appendFails) {
             appendFails = false;
