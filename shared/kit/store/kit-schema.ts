@@ -1,4 +1,4 @@
-import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /** How far each projection has applied its stream; written in the same transaction as its rows. */
 export const kitCheckpoints = sqliteTable("kit_checkpoints", {
@@ -16,4 +16,22 @@ export const kitProcessedEvents = sqliteTable(
     processedAt: text("processed_at").notNull(),
   },
   (t) => [primaryKey({ columns: [t.consumer, t.eventId] })],
+);
+
+/**
+ * Which event ids each projection applied, with the broker's stored time (ms), written in the
+ * same transaction as its rows and checkpoint: a re-stored copy of an event is skipped. Pruned
+ * past the projection's horizon, so it holds only recent history.
+ */
+export const kitProjectionEvents = sqliteTable(
+  "kit_projection_events",
+  {
+    projection: text("projection").notNull(),
+    eventId: text("event_id").notNull(),
+    storedAt: integer("stored_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projection, t.eventId] }),
+    index("kit_projection_events_stored_at").on(t.projection, t.storedAt),
+  ],
 );
