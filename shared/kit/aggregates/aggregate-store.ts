@@ -1,7 +1,7 @@
 import type { JetStreamManager } from "@nats-io/jetstream";
 import { AppError, isConflict, unavailable } from "../errors/app-error.ts";
 import type { EventEnvelope } from "../events/cloud-event.ts";
-import { decodeEvent } from "../events/codec.ts";
+import { decodeEvent, isUnknownVersion } from "../events/codec.ts";
 import type { ContractRegistry, DomainEvent } from "../events/event-contract.ts";
 import type { Append, EventCause, EventPublisher } from "../events/publisher.ts";
 import type { Logger } from "../log/logger.ts";
@@ -127,7 +127,10 @@ export function createAggregateStore<Command, Event extends DomainEvent, State>(
       try {
         event = decodeEvent(registry, message);
       } catch (err) {
-        if (err instanceof AppError && err.code === "event.unknown-type") {
+        if (
+          isUnknownVersion(err) ||
+          (err instanceof AppError && err.code === "event.unknown-type")
+        ) {
           throw unavailable(
             "aggregate.unknown-event",
             `${subject} holds an event this version cannot read (sequence ${message.seq}): ${err.message}`,

@@ -4,11 +4,17 @@ import { headers as createHeaders, type NatsConnection } from "@nats-io/nats-cor
 import { connect } from "@nats-io/transport-node";
 import { type NatsServerHandle, startNatsServer } from "@shop/shared/testing";
 import { z } from "zod";
-import { AppError } from "../errors/app-error.ts";
+import { AppError, validationError } from "../errors/app-error.ts";
 import { noteRecorded, TEST_STREAM } from "../fixtures/test-events.ts";
 import { ensureStream } from "../nats/topology.ts";
 import type { EventEnvelope } from "./cloud-event.ts";
-import { decodeCloudEvent, decodeEvent, encodeEvent, STRUCTURED_CONTENT_TYPE } from "./codec.ts";
+import {
+  decodeCloudEvent,
+  decodeEvent,
+  encodeEvent,
+  isUnknownVersion,
+  STRUCTURED_CONTENT_TYPE,
+} from "./codec.ts";
 import { createContractRegistry, defineEvent } from "./event-contract.ts";
 
 const noteRecordedV2 = defineEvent(
@@ -178,14 +184,19 @@ describe("refusals", () => {
     expect(err.message).toContain("test.never-defined");
   });
 
-  test("a known type at an unknown version is refused as unknown", () => {
-    expectAppError(
-      () =>
-        decodeEvent(registry, {
-          data: structured({ type: "test.note-recorded", dataversion: 9, data: {} }),
-        }),
-      "event.unknown-type",
-    );
+  test("a known type at an unknown version is refused as not yet readable, not as malformed", () => {
+    let caught: unknown;
+    try {
+      decodeEvent(registry, {
+        data: structured({ type: "test.note-recorded", dataversion: 9, data: {} }),
+      });
+    } catch (err) {
+      caught = err;
+    }
+    expect(isUnknownVersion(caught)).toBe(true);
+    expect(caught).toMatchObject({ kind: "unavailable", code: "event.unknown-version" });
+    expect((caught as Error).message).toContain("test.note-recorded v9");
+    expect(isUnknownVersion(validationError("event.unknown-type", "x"))).toBe(false);
   });
 
   test("data that breaks the contract's schema is refused as invalid", () => {

@@ -1,5 +1,5 @@
 import { headers as createHeaders, type MsgHdrs } from "@nats-io/nats-core";
-import { AppError, validationError } from "../errors/app-error.ts";
+import { AppError, isUnavailable, unavailable, validationError } from "../errors/app-error.ts";
 import { type CloudEvent, cloudEventSchema, type EventEnvelope } from "./cloud-event.ts";
 import type { ContractRegistry } from "./event-contract.ts";
 
@@ -7,6 +7,16 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export const STRUCTURED_CONTENT_TYPE = "application/cloudevents+json";
+
+const UNKNOWN_VERSION = "event.unknown-version";
+
+/**
+ * True for the error `toEnvelope` throws when an event's type has a contract but not at its
+ * `dataversion`. Such an event must be neither dropped nor dead-lettered: wait for code that
+ * knows the version (a rolling deploy), and say so.
+ */
+export const isUnknownVersion = (err: unknown): err is AppError =>
+  isUnavailable(err) && err.code === UNKNOWN_VERSION;
 
 /** Encodes an envelope in CloudEvents structured mode: the JSON event is the payload. */
 export function encodeEvent(event: EventEnvelope): { payload: Uint8Array; headers: MsgHdrs } {
@@ -80,8 +90,10 @@ export function decodeCloudEvent(payload: Uint8Array, headers?: MsgHdrs): CloudE
 
 /**
  * Validates a CloudEvent's data against its contract and returns the kit's envelope.
- * Throws a validation AppError: `event.unknown-type` when no contract matches the type
- * and version, `event.invalid-data` when the payload breaks the schema.
+ * Throws a validation AppError `event.unknown-type` when no contract has the type,
+ * `event.invalid-data` when the payload breaks the schema, and an unavailable AppError
+ * `event.unknown-version` (see {@link isUnknownVersion}) when the type is known but not at
+ * this `dataversion`: the event is not malformed, this code is too old (or too new) for it.
  */
 export function toEnvelope(
   cloudEvent: CloudEvent,
@@ -91,6 +103,12 @@ export function toEnvelope(
   const version = cloudEvent.dataversion ?? 1;
   const contract = registry.get(cloudEvent.type, version);
   if (!contract) {
+    if (registry.all().some((c) => c.type === cloudEvent.type)) {
+      throw unavailable(
+        UNKNOWN_VERSION,
+        `${cloudEvent.type} v${version} is not a version this code knows`,
+      );
+    }
     throw validationError("event.unknown-type", `no contract for ${cloudEvent.type} v${version}`);
   }
   const data = contract.schema.safeParse(cloudEvent.data);
