@@ -7,7 +7,10 @@ export const kitCheckpoints = sqliteTable("kit_checkpoints", {
   updatedAt: text("updated_at").notNull(),
 });
 
-/** Which events each durable consumer has handled; written in the same transaction as its effects. */
+/**
+ * Which events each durable consumer has handled; written in the same transaction as its
+ * effects. Pruned past the consumer's dedupe horizon (by `processed_at`, an ISO timestamp).
+ */
 export const kitProcessedEvents = sqliteTable(
   "kit_processed_events",
   {
@@ -15,7 +18,10 @@ export const kitProcessedEvents = sqliteTable(
     eventId: text("event_id").notNull(),
     processedAt: text("processed_at").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.consumer, t.eventId] })],
+  (t) => [
+    primaryKey({ columns: [t.consumer, t.eventId] }),
+    index("kit_processed_events_processed_at").on(t.consumer, t.processedAt),
+  ],
 );
 
 /**

@@ -1,0 +1,1 @@
+CREATE INDEX `kit_processed_events_processed_at` ON `kit_processed_events` (`consumer`,`processed_at`);
