@@ -96,6 +96,7 @@ export async function benchProjection(events: number) {
       },
       {
         js,
+        nc,
         registry,
         store,
         logger: createLogger({ service: "bench", level: process.env.BENCH_LOG_LEVEL ?? "silent" }),

@@ -12,10 +12,13 @@ export {
   productDefined,
   skuSchema,
   stockCommitted,
+  stockHeld,
   stockRejected,
   stockReleased,
   stockReserved,
   stockRestocked,
+  stockSold,
+  stockUnheld,
 } from "./inventory.ts";
 export {
   notificationDelivered,

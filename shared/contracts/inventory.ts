@@ -13,7 +13,7 @@ export const productDefined = defineEvent(
   "product.defined",
   z.object({
     sku,
-    name: z.string().min(1),
+    name: z.string().min(1).max(200),
     priceCents: z.number().int().nonnegative().max(1_000_000_000),
   }),
   { description: "A product was added to the catalog or its name or price changed." },
@@ -61,6 +61,25 @@ export const stockCommitted = defineEvent(
   },
 );
 
+const skuMovement = z.object({
+  sku,
+  orderId: aggregateId,
+  quantity: z.number().int().positive().max(1_000_000),
+});
+
+export const stockHeld = defineEvent("stock.held", skuMovement, {
+  description:
+    "Units of one sku are held for an order (stored on the sku's subject, in the same atomic batch as the order's stock.reserved).",
+});
+
+export const stockUnheld = defineEvent("stock.unheld", skuMovement, {
+  description: "Units an order held are available again (with the order's stock.released).",
+});
+
+export const stockSold = defineEvent("stock.sold", skuMovement, {
+  description: "Units an order held are sold (with the order's stock.committed).",
+});
+
 export const inventoryEvents = [
   productDefined,
   stockRestocked,
@@ -68,6 +87,9 @@ export const inventoryEvents = [
   stockRejected,
   stockReleased,
   stockCommitted,
+  stockHeld,
+  stockUnheld,
+  stockSold,
 ] as const;
 
 export { sku as skuSchema };

@@ -1,3 +1,4 @@
+import { SNAPSHOT_STREAM } from "../kit/aggregates/snapshots.ts";
 import { DEAD_LETTER_STREAM } from "../kit/consumers/dead-letter.ts";
 import type { ConsumerSpec, StreamSpec } from "../kit/nats/topology.ts";
 
@@ -12,11 +13,15 @@ export const subjects = {
   /** A user's registration, keyed by a digest of the normalized email (emails are not subject-safe). */
   user: (emailKey: string) => `users.${token(emailKey)}`,
   order: (orderId: string) => `orders.${token(orderId)}`,
-  /** The whole stock ledger is one aggregate, so a reservation across SKUs is one guarded append. */
-  stockLedger: "inventory.stock",
+  /** One sku's catalog entry and stock: an aggregate holding only its open reservations. */
+  sku: (sku: string) => `inventory.sku.${token(sku)}`,
+  /** What inventory answered for one order (reserved, rejected, released, committed). */
+  orderStock: (orderId: string) => `inventory.order.${token(orderId)}`,
   /** Every event of a stream's aggregates, for projections and consumers. */
   allUsers: "users.>",
   allInventory: "inventory.>",
+  allSkus: "inventory.sku.>",
+  allOrderStock: "inventory.order.>",
   allOrders: "orders.>",
   allPayments: "payments.>",
   allNotifications: "notifications.>",
@@ -26,8 +31,7 @@ export const subjects = {
 
 /**
  * Every stream of the shop. Each is an event store (Limits retention, deletes denied);
- * an aggregate's events share one exact subject, the only unit JetStream 2.9 can guard
- * with `expect.lastSubjectSequence`.
+ * an aggregate's events share one subject, guarded with `expect.lastSubjectSequence`.
  */
 export const streams = {
   users: {
@@ -43,7 +47,7 @@ export const streams = {
   inventory: {
     name: "INVENTORY",
     subjects: [subjects.allInventory],
-    description: "Catalog and stock ledger.",
+    description: "Catalog and stock per sku; inventory's answer per order.",
   },
   payments: {
     name: "PAYMENTS",
@@ -56,19 +60,20 @@ export const streams = {
     description: "Notifications, one subject per notification.",
   },
   deadLetter: DEAD_LETTER_STREAM,
+  snapshots: SNAPSHOT_STREAM,
 } as const satisfies Record<string, StreamSpec>;
 
 const consumer = (
   stream: StreamSpec,
   durable: string,
   description: string,
-  retries: Pick<ConsumerSpec, "maxDeliver" | "retryDelaysMs"> = {},
+  settings: Partial<Pick<ConsumerSpec, "filterSubject" | "maxDeliver" | "retryDelaysMs">> = {},
 ): ConsumerSpec => ({
   stream: stream.name,
   durable,
   filterSubject: stream.subjects[0] as string,
   description,
-  ...retries,
+  ...settings,
 });
 
 /** Durable consumers. A durable name is persistent state: renaming one replays or skips history. */
@@ -82,6 +87,7 @@ export const consumers = {
     streams.inventory,
     "payments-on-inventory",
     "Captures payment once stock is reserved.",
+    { filterSubject: subjects.allOrderStock },
   ),
   paymentsOnOrders: consumer(
     streams.orders,
@@ -92,6 +98,7 @@ export const consumers = {
     streams.inventory,
     "orders-on-inventory",
     "Cancels orders whose stock was rejected.",
+    { filterSubject: subjects.allOrderStock },
   ),
   ordersOnPayments: consumer(
     streams.payments,

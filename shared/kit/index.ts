@@ -4,10 +4,15 @@ export {
   type CommandResult,
   createAggregateStore,
   type LoadedAggregate,
+  type SubjectEvent,
 } from "./aggregates/aggregate-store.ts";
 export { type Decider, fold } from "./aggregates/decider.ts";
 export { createKeyedLock } from "./aggregates/keyed-lock.ts";
-export { readSubject } from "./aggregates/read-subject.ts";
+export { readSubject, type StoredEvent } from "./aggregates/read-subject.ts";
+export {
+  SNAPSHOT_STREAM,
+  type SnapshotOptions,
+} from "./aggregates/snapshots.ts";
 export {
   type BaseConfig,
   baseConfigSchema,

@@ -14,9 +14,9 @@ const natsPub = async (subject: string, payload: string, hdrs?: Record<string, s
 };
 
 test("a plain JSON event published by hand is processed; a malformed one is dead-lettered with its reason and nothing stops", async () => {
-  await natsPub("inventory.stock", "this is not json");
+  await natsPub("inventory.sku.cli-tea", "this is not json");
   await natsPub(
-    "inventory.stock",
+    "inventory.sku.cli-tea",
     JSON.stringify({
       specversion: "1.0",
       id: "manual-1",
@@ -26,7 +26,7 @@ test("a plain JSON event published by hand is processed; a malformed one is dead
     }),
   );
   // Binary mode: attributes as ce-* headers, the data alone as the payload.
-  await natsPub("inventory.stock", JSON.stringify({ sku: "cli-tea", quantity: 7 }), {
+  await natsPub("inventory.sku.cli-tea", JSON.stringify({ sku: "cli-tea", quantity: 7 }), {
     "ce-specversion": "1.0",
     "ce-id": "manual-2",
     "ce-source": "/cli",
@@ -53,7 +53,7 @@ test("a plain JSON event published by hand is processed; a malformed one is dead
   );
   expect(letters[0].event).toMatchObject({
     stream: "INVENTORY",
-    subject: "inventory.stock",
+    subject: "inventory.sku.cli-tea",
     code: "event.malformed",
   });
   expect(letters[0].event.reason).toContain("not valid JSON");

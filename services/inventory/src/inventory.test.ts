@@ -15,8 +15,9 @@ afterAll(async () => {
   await bed?.stop();
 });
 
-const ledgerEvents = async () => {
-  const { messages } = await readSubject(bed.client, streams.inventory.name, subjects.stockLedger);
+/** Every event inventory stored: skus' and orders' subjects alike. */
+const inventoryEvents = async () => {
+  const { messages } = await readSubject(bed.client, streams.inventory.name, subjects.allInventory);
   return messages.map(
     (message) =>
       decodeEvent(contracts, message) as EventEnvelope<
@@ -97,12 +98,12 @@ describe("inventory service", () => {
     let answers: EventEnvelope<string, { orderId?: string }>[] = [];
     await waitUntil(
       async () => {
-        answers = (await ledgerEvents()).filter(
+        answers = (await inventoryEvents()).filter(
           (e) => e.type === "stock.reserved" || e.type === "stock.rejected",
         );
         return answers.length >= 30;
       },
-      { timeoutMs: 15_000, message: "30 answers on the stock ledger" },
+      { timeoutMs: 15_000, message: "30 answers from inventory" },
     );
     expect(answers.filter((e) => e.type === "stock.reserved")).toHaveLength(10);
     expect(answers.filter((e) => e.type === "stock.rejected")).toHaveLength(20);
@@ -131,7 +132,7 @@ describe("inventory service", () => {
       message: "the cancelled order's unit to be available again",
     });
     expect(await productNow()).toMatchObject({ available: 1, reserved: 9, sold: 0 });
-    const released = (await ledgerEvents()).filter((e) => e.type === "stock.released");
+    const released = (await inventoryEvents()).filter((e) => e.type === "stock.released");
     expect(released).toHaveLength(1);
     expect(released[0]).toMatchObject({
       correlationId: cancelled.correlationId,
@@ -139,7 +140,7 @@ describe("inventory service", () => {
       data: { orderId: reservedOrder, items: [{ sku: SKU, quantity: 1 }] },
     });
 
-    const ledgerBefore = (await ledgerEvents()).length;
+    const storedBefore = (await inventoryEvents()).length;
     const original = byOrder.get(reservedOrder)!;
     const again = await bed.publisher.publish(subjects.order(reservedOrder), original);
     expect(again.duplicate).toBe(true);
@@ -149,7 +150,7 @@ describe("inventory service", () => {
     const last = await bed.publish(placed(rejectedOrder), subjects.order(rejectedOrder));
     await ordersHandledUpTo(last.sequence);
 
-    expect(await ledgerEvents()).toHaveLength(ledgerBefore);
+    expect(await inventoryEvents()).toHaveLength(storedBefore);
     expect(await productNow()).toMatchObject({ available: 1, reserved: 9, sold: 0 });
     expect((await bed.api("GET", "/products")).body).toEqual([
       { sku: SKU, name: "Mug", priceCents: 1200, available: 1, reserved: 9, sold: 0 },

@@ -2,7 +2,7 @@ import { consumers, contracts, streams } from "@shop/shared/contracts";
 import { runService } from "@shop/shared/kit";
 import { configSchema } from "./config.ts";
 import { schema } from "./db/schema.ts";
-import { stockLedgerDecider } from "./domain/stock-ledger.ts";
+import { stockDecider } from "./domain/stock.ts";
 import { onOrderCancelled } from "./handlers/on-order-cancelled.ts";
 import { onOrderConfirmed } from "./handlers/on-order-confirmed.ts";
 import { onOrderPlaced } from "./handlers/on-order-placed.ts";
@@ -17,18 +17,22 @@ runService(
     migrationsFolder: `${import.meta.dir}/../drizzle`,
     registry: contracts,
     topology: {
-      streams: [streams.inventory, streams.orders, streams.deadLetter],
+      streams: [streams.inventory, streams.orders, streams.deadLetter, streams.snapshots],
       consumers: [consumers.inventoryOnOrders],
     },
-    description: "Catalog and stock ledger; reserves, releases and commits stock for orders.",
+    description: "Catalog and stock per sku; reserves, releases and commits stock for orders.",
   },
   async (kit) => {
     const projection = await kit.project(productsProjection);
-    const ledger = kit.aggregateStore(stockLedgerDecider, streams.inventory.name);
+    // A sku lives as long as the shop: its cold load starts from a snapshot, not from its first sale.
+    const stock = kit.aggregateStore(stockDecider, streams.inventory.name, {
+      snapshots: { every: 1_000, schema: 1 },
+    });
     await kit.consume({
       spec: consumers.inventoryOnOrders,
-      handlers: [onOrderPlaced(ledger), onOrderCancelled(ledger), onOrderConfirmed(ledger)],
+      effects: "events",
+      handlers: [onOrderPlaced(stock), onOrderCancelled(stock), onOrderConfirmed(stock)],
     });
-    addProductRoutes(kit.app, { ledger, projection, db: kit.store.read });
+    addProductRoutes(kit.app, { stock, projection, db: kit.store.read });
   },
 );

@@ -32,7 +32,7 @@ const orderPlaced = (orderId: string, paymentMethod: string, totalCents = 2_400)
 const stockReserved = (orderId: string) =>
   bed.publisher.envelope(
     { type: "stock.reserved", data: { orderId, items: [{ sku: "MUG-1", quantity: 2 }] } },
-    { subject: subjects.stockLedger },
+    { subject: subjects.orderStock(orderId) },
   );
 const orderCancelled = (orderId: string) =>
   bed.publisher.envelope(
@@ -45,7 +45,8 @@ const orderCancelled = (orderId: string) =>
 
 const place = (orderId: string, paymentMethod = "visa") =>
   bed.publish(orderPlaced(orderId, paymentMethod), subjects.order(orderId));
-const reserve = (orderId: string) => bed.publish(stockReserved(orderId), subjects.stockLedger);
+const reserve = (orderId: string) =>
+  bed.publish(stockReserved(orderId), subjects.orderStock(orderId));
 const cancel = (orderId: string) => bed.publish(orderCancelled(orderId), subjects.order(orderId));
 
 interface Payment {
@@ -154,9 +155,9 @@ describe("payments service", () => {
     const orderId = newOrderId();
     await place(orderId);
     const reserved = stockReserved(orderId);
-    await bed.publish(reserved, subjects.stockLedger);
+    await bed.publish(reserved, subjects.orderStock(orderId));
     // The same event again past the broker's dedupe (a new message id), then a second event for the order.
-    await bed.publishAgain(reserved, subjects.stockLedger);
+    await bed.publishAgain(reserved, subjects.orderStock(orderId));
     const last = await reserve(orderId);
     await handledUpTo(consumers.paymentsOnInventory, last.sequence);
     await paymentWithStatus(orderId, "captured");

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { type NatsServerHandle, startNatsServer } from "@shop/shared/testing";
+import { type NatsServerHandle, startNatsServer, waitUntil } from "@shop/shared/testing";
 import { z } from "zod";
 import { AppError, conflict, isConflict } from "../errors/app-error.ts";
 import { encodeEvent } from "../events/codec.ts";
@@ -12,6 +12,7 @@ import { ensureStream } from "../nats/topology.ts";
 import { type AggregateStore, createAggregateStore } from "./aggregate-store.ts";
 import type { Decider } from "./decider.ts";
 import { readSubject } from "./read-subject.ts";
+import { SNAPSHOT_STREAM, type SnapshotOptions } from "./snapshots.ts";
 
 setDefaultTimeout(30_000);
 
@@ -80,7 +81,7 @@ async function connect(name: string): Promise<NatsContext> {
 async function storeOnOwnConnection<C, E extends EventOf<typeof claimed | typeof incremented>, S>(
   decider: Decider<C, E, S>,
   name: string,
-  options: { maxAttempts?: number } = {},
+  options: { maxAttempts?: number; snapshots?: SnapshotOptions } = {},
 ): Promise<AggregateStore<C, S>> {
   const nats = await connect(name);
   return createAggregateStore(decider, {
@@ -370,5 +371,38 @@ describe("decisions with several events or aggregates", () => {
       code: "aggregate.unknown-event",
     });
     expect(await storedOn(subject)).toHaveLength(2);
+  });
+});
+
+describe("snapshots", () => {
+  test("a cold load reads the latest snapshot and the tail after it, not the whole history", async () => {
+    const nats = connections[0] as NatsContext;
+    await ensureStream(nats.jsm, SNAPSHOT_STREAM);
+    const subject = "test.counters.snapshotted";
+    const snapshots = { every: 50, schema: 1 };
+    const writer = await storeOnOwnConnection(counterDecider().decider, "snap-writer", {
+      snapshots,
+    });
+    for (let i = 0; i < 230; i++) await writer.handle(subject, { type: "Increment" });
+    const latest = (n: number) =>
+      nats.jsm.streams
+        .info(SNAPSHOT_STREAM.name, { subjects_filter: `snapshots.${TEST_STREAM.name}.${subject}` })
+        .then((info) => info.state.messages >= n);
+    await waitUntil(() => latest(1), { message: "a snapshot to be stored" });
+
+    const cold = counterDecider();
+    const reader = await storeOnOwnConnection(cold.decider, "snap-reader", { snapshots });
+    const loaded = await reader.load(subject);
+    expect(loaded.state).toBe(230);
+    // Snapshot at 200 events: only the 30 after it are folded.
+    expect(cold.folded.calls).toBe(30);
+
+    // Another schema ignores the snapshot and folds everything.
+    const other = counterDecider();
+    const rebuilt = await storeOnOwnConnection(other.decider, "snap-other", {
+      snapshots: { every: 50, schema: 2 },
+    });
+    expect((await rebuilt.load(subject)).state).toBe(230);
+    expect(other.folded.calls).toBe(230);
   });
 });

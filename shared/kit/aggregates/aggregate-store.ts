@@ -1,5 +1,5 @@
-import type { JetStreamManager } from "@nats-io/jetstream";
-import { AppError, isConflict, unavailable } from "../errors/app-error.ts";
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import { AppError, conflict, isConflict, unavailable } from "../errors/app-error.ts";
 import type { EventEnvelope } from "../events/cloud-event.ts";
 import { decodeEvent, isUnknownVersion } from "../events/codec.ts";
 import type { ContractRegistry, DomainEvent } from "../events/event-contract.ts";
@@ -8,6 +8,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Decider } from "./decider.ts";
 import { createKeyedLock } from "./keyed-lock.ts";
 import { readSubject } from "./read-subject.ts";
+import { createSnapshotStore, type SnapshotOptions } from "./snapshots.ts";
 
 const RETRY_JITTER_MS = 5;
 
@@ -44,7 +45,8 @@ export interface AggregateStore<Command, State> {
   load(subject: string): Promise<LoadedAggregate<State>>;
   /**
    * Decides against the cached state and appends the new events in one atomic batch guarded
-   * by the version that state was folded at (no read first when the cache is warm). When
+   * by the version that state was folded at (no read first; an uncached aggregate is taken to
+   * be new until the broker says otherwise). When
    * another writer got there first, the server refuses the batch; the store reads the tail and
    * decides again (up to `maxAttempts`), so two racing commands never both apply against the
    * same state. Throws what `decide` throws; AppError `unavailable` (`aggregate.contention`)
@@ -55,6 +57,8 @@ export interface AggregateStore<Command, State> {
    * One decision over several aggregates: `decide` sees each subject's state and returns events
    * tagged with their subject, all appended in one atomic batch in which each subject is guarded
    * by its own version. Conflicts are retried as in `handle`. Resolves with the new states.
+   * Throws conflict `aggregate.subjects-changed` when `decide` appends to a subject it was not
+   * given (the caller chose the subjects from state that has since changed: choose again).
    */
   handleAcross(
     subjects: readonly string[],
@@ -64,7 +68,7 @@ export interface AggregateStore<Command, State> {
 }
 
 export interface AggregateStoreOptions {
-  nats: { jsm: JetStreamManager };
+  nats: { js: JetStreamClient; jsm: JetStreamManager };
   publisher: EventPublisher;
   registry: ContractRegistry;
   stream: string;
@@ -72,6 +76,17 @@ export interface AggregateStoreOptions {
   /** How many aggregates to keep folded in memory (least recently used are dropped). */
   cacheSize?: number;
   maxAttempts?: number;
+  /**
+   * For aggregates with long histories: keep a snapshot of the folded state every `every`
+   * events, so a cold load reads the snapshot and the tail after it instead of everything.
+   * Needs SNAPSHOT_STREAM in the service's topology and JSON-safe state.
+   */
+  snapshots?: SnapshotOptions;
+}
+
+/** The cache's entry: the fold, and how many events it folded since the last snapshot. */
+interface Cached<State> extends LoadedAggregate<State> {
+  sinceSnapshot: number;
 }
 
 /**
@@ -95,20 +110,44 @@ export function createAggregateStore<Command, Event extends DomainEvent, State>(
     logger,
     cacheSize = 10_000,
     maxAttempts = 5,
+    snapshots: snapshotOptions,
   }: AggregateStoreOptions,
 ): AggregateStore<Command, State> {
-  const cache = new Map<string, LoadedAggregate<State>>();
+  const cache = new Map<string, Cached<State>>();
+  const snapshots =
+    snapshotOptions &&
+    createSnapshotStore<State>({ ...nats, stream, schema: snapshotOptions.schema, logger });
   const ownTypes = new Set<string>(decider.events.map((c) => c.type));
   const withLock = createKeyedLock();
 
-  function remember(subject: string, aggregate: LoadedAggregate<State>) {
+  function remember(subject: string, aggregate: Cached<State>) {
     cache.delete(subject);
+    if (snapshots && snapshotOptions && aggregate.sinceSnapshot >= snapshotOptions.every) {
+      snapshots.write(subject, aggregate);
+      aggregate = { ...aggregate, sinceSnapshot: 0 };
+    }
     cache.set(subject, aggregate);
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
   }
 
+  const initial = (): Cached<State> => ({
+    state: decider.initialState,
+    version: 0,
+    sinceSnapshot: 0,
+  });
+
+  async function startingPoint(subject: string): Promise<Cached<State>> {
+    const cached = cache.get(subject);
+    if (cached || !snapshots) return cached ?? initial();
+    const snapshot = await snapshots.read(subject).catch((err: unknown) => {
+      logger.warn({ err, subject }, "could not read a snapshot; folding the whole history");
+      return undefined;
+    });
+    return snapshot ? { ...snapshot, sinceSnapshot: 0 } : initial();
+  }
+
   async function load(subject: string): Promise<LoadedAggregate<State>> {
-    const known = cache.get(subject) ?? { state: decider.initialState, version: 0 };
+    const known = await startingPoint(subject);
     const { messages, lastSequence } = await readSubject(
       nats,
       stream,
@@ -146,12 +185,20 @@ export function createAggregateStore<Command, Event extends DomainEvent, State>(
       if (ownTypes.has(event.type))
         state = decider.evolve(state, { type: event.type, data: event.data } as Event);
     }
-    const loaded = { state, version: Math.max(lastSequence, known.version) };
+    const loaded = {
+      state,
+      version: Math.max(lastSequence, known.version),
+      sinceSnapshot: known.sinceSnapshot + messages.length,
+    };
     remember(subject, loaded);
-    return loaded;
+    return { state: loaded.state, version: loaded.version };
   }
 
-  const current = async (subject: string) => cache.get(subject) ?? load(subject);
+  // An aggregate not in the cache is taken to be new (empty, version 0) rather than read
+  // first: most commands on an uncached subject create it (a new order, payment, reservation).
+  // If it does exist, the broker refuses the guarded append and the tail is read then; a
+  // refusal or a no-op decided on that assumption is checked against the tail before it counts.
+  const current = (subject: string): Cached<State> => cache.get(subject) ?? initial();
 
   /** Reads the tails: true when nothing was appended since `loaded` was folded. */
   async function caughtUp(
@@ -171,8 +218,8 @@ export function createAggregateStore<Command, Event extends DomainEvent, State>(
     decide: (states: ReadonlyMap<string, State>) => SubjectEvent<DomainEvent>[],
     meta: CommandMeta,
   ) {
-    const loaded = new Map<string, LoadedAggregate<State>>();
-    for (const subject of subjects) loaded.set(subject, await current(subject));
+    const loaded = new Map<string, Cached<State>>();
+    for (const subject of subjects) loaded.set(subject, current(subject));
     const decideOn = () => decide(new Map([...loaded].map(([s, { state }]) => [s, state])));
     let decided: SubjectEvent<DomainEvent>[];
     try {
@@ -188,7 +235,12 @@ export function createAggregateStore<Command, Event extends DomainEvent, State>(
     const guarded = new Set<string>();
     const appends: Append[] = decided.map(({ subject, event }, i) => {
       const at = loaded.get(subject);
-      if (!at) throw new Error(`decision appends to ${subject}, which it did not load`);
+      if (!at)
+        throw conflict(
+          "aggregate.subjects-changed",
+          `the decision appends to ${subject}, which it did not load: load the aggregates again`,
+          { subject },
+        );
       const envelope = publisher.envelope(event, {
         id: meta.eventIds?.[i],
         subject,
@@ -204,15 +256,19 @@ export function createAggregateStore<Command, Event extends DomainEvent, State>(
     });
     const results = await publisher.publishAll(appends);
     decided.forEach(({ subject, event }, i) => {
-      const at = loaded.get(subject) as LoadedAggregate<State>;
+      const at = loaded.get(subject) as Cached<State>;
       const position = results[i];
       loaded.set(subject, {
         state: decider.evolve(at.state, event as Event),
         version: position?.sequence ?? at.version,
+        sinceSnapshot: at.sinceSnapshot + 1,
       });
     });
     for (const [subject, aggregate] of loaded) remember(subject, aggregate);
-    return { states: loaded, appended: appends.map((a) => a.envelope) };
+    const states = new Map(
+      [...loaded].map(([subject, { state, version }]) => [subject, { state, version }]),
+    );
+    return { states, appended: appends.map((a) => a.envelope) };
   }
 
   async function withRetries<T>(subjects: readonly string[], run: () => Promise<T>): Promise<T> {

@@ -19,6 +19,8 @@ export interface StreamSpec {
   duplicateWindowMs?: number;
   /** Streams that are a system's history keep everything and refuse deletes. */
   maxAgeMs?: number;
+  /** Keep only the latest N messages per subject (a cache such as snapshots); default unlimited. */
+  maxMsgsPerSubject?: number;
 }
 
 /** A durable pull consumer declared as code. Its name is persistent state: renaming it replays or skips history. */
@@ -59,6 +61,7 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
     storage: StorageType.File,
     discard: DiscardPolicy.Old,
     max_age: nanos(spec.maxAgeMs ?? 0),
+    max_msgs_per_subject: spec.maxMsgsPerSubject ?? -1,
     duplicate_window: nanos(spec.duplicateWindowMs ?? 120_000),
     deny_delete: true,
     // Reads are direct gets (no consumer per read); decisions over several events or

@@ -1,5 +1,9 @@
 import type { Server } from "bun";
-import { type AggregateStore, createAggregateStore } from "../aggregates/aggregate-store.ts";
+import {
+  type AggregateStore,
+  type AggregateStoreOptions,
+  createAggregateStore,
+} from "../aggregates/aggregate-store.ts";
 import type { Decider } from "../aggregates/decider.ts";
 import type { BaseConfig } from "../config/load-config.ts";
 import {
@@ -50,6 +54,7 @@ export interface ServiceKit<S extends Schema> {
   aggregateStore<C, E extends DomainEvent, St>(
     decider: Decider<C, E, St>,
     stream: string,
+    options?: Pick<AggregateStoreOptions, "snapshots" | "cacheSize">,
   ): AggregateStore<C, St>;
   project(definition: ProjectionDefinition<S>): Promise<RunningProjection>;
   consume(definition: ConsumerDefinition<S>): Promise<RunningConsumer>;
@@ -166,6 +171,7 @@ export async function startService<S extends Schema>(
   const readyStore = store;
   const publisher = createEventPublisher({
     js: natsContext.js,
+    nc: natsContext.nc,
     source: `/${name}`,
     registry: options.registry,
   });
@@ -185,6 +191,7 @@ export async function startService<S extends Schema>(
   });
   const common = {
     js: natsContext.js,
+    nc: natsContext.nc,
     registry: options.registry,
     store: readyStore,
     logger,
@@ -198,8 +205,9 @@ export async function startService<S extends Schema>(
     publisher,
     registry: options.registry,
     app,
-    aggregateStore: (decider, stream) =>
+    aggregateStore: (decider, stream, storeOptions) =>
       createAggregateStore(decider, {
+        ...storeOptions,
         nats: natsContext,
         publisher,
         registry: options.registry,

@@ -1,15 +1,11 @@
-import { orderCancelled, subjects } from "@shop/shared/contracts";
-import { type AggregateStore, on } from "@shop/shared/kit";
-import type { StockCommand, StockLedgerState } from "../domain/stock-ledger.ts";
+import { orderCancelled } from "@shop/shared/contracts";
+import { on } from "@shop/shared/kit";
+import { releaseForOrder, type StockStore } from "../app/stock-for-orders.ts";
 
 /** Releases what a cancelled order holds; for an order not seen yet it leaves a tombstone instead. */
-export const onOrderCancelled = (ledger: AggregateStore<StockCommand, StockLedgerState>) =>
-  on(orderCancelled, async (event) => {
-    await ledger.handle(
-      subjects.stockLedger,
-      { type: "ReleaseForOrder", orderId: event.data.orderId },
-      {
-        cause: { id: event.id, correlationId: event.correlationId, traceparent: event.traceparent },
-      },
-    );
-  });
+export const onOrderCancelled = (stock: StockStore) =>
+  on(orderCancelled, (event) =>
+    releaseForOrder(stock, event.data.orderId, {
+      cause: { id: event.id, correlationId: event.correlationId, traceparent: event.traceparent },
+    }),
+  );

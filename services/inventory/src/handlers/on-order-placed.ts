@@ -1,18 +1,15 @@
-import { orderPlaced, subjects } from "@shop/shared/contracts";
-import { type AggregateStore, on } from "@shop/shared/kit";
-import type { StockCommand, StockLedgerState } from "../domain/stock-ledger.ts";
+import { orderPlaced } from "@shop/shared/contracts";
+import { on } from "@shop/shared/kit";
+import { reserveForOrder, type StockStore } from "../app/stock-for-orders.ts";
 
 /** Reserves all of a placed order's items or none; a repeated placement of a known order appends nothing. */
-export const onOrderPlaced = (ledger: AggregateStore<StockCommand, StockLedgerState>) =>
+export const onOrderPlaced = (stock: StockStore) =>
   on(orderPlaced, async (event) => {
     const { orderId, items } = event.data;
-    await ledger.handle(
-      subjects.stockLedger,
-      {
-        type: "ReserveForOrder",
-        orderId,
-        items: items.map(({ sku, quantity }) => ({ sku, quantity })),
-      },
+    await reserveForOrder(
+      stock,
+      orderId,
+      items.map(({ sku, quantity }) => ({ sku, quantity })),
       {
         cause: { id: event.id, correlationId: event.correlationId, traceparent: event.traceparent },
       },

@@ -1,9 +1,9 @@
 import {
   productDefined,
-  stockCommitted,
-  stockReleased,
-  stockReserved,
+  stockHeld,
   stockRestocked,
+  stockSold,
+  stockUnheld,
   streams,
   subjects,
 } from "@shop/shared/contracts";
@@ -33,29 +33,14 @@ const adjust = prepared((db: SqliteDb<Schema>) =>
     .prepare(),
 );
 
-async function applyToLines(
-  tx: SqliteDb<Schema>,
-  time: string,
-  items: readonly { sku: string; quantity: number }[],
-  change: (quantity: number) => Change,
-) {
-  for (const { sku, quantity } of items) {
-    await adjust(tx).run({
-      sku,
-      available: 0,
-      reserved: 0,
-      sold: 0,
-      ...change(quantity),
-      updatedAt: time,
-    });
-  }
-}
+const applyTo = (tx: SqliteDb<Schema>, sku: string, time: string, change: Change) =>
+  adjust(tx).run({ sku, available: 0, reserved: 0, sold: 0, ...change, updatedAt: time });
 
-/** stock.rejected holds nothing, so it changes no row. */
+/** One row per sku, from the skus' own subjects (an order's answer changes no row). */
 export const productsProjection: ProjectionDefinition<Schema> = {
   name: "products",
   stream: streams.inventory.name,
-  filterSubject: subjects.stockLedger,
+  filterSubject: subjects.allSkus,
   handlers: [
     on(productDefined, async (event, { tx }: Context) => {
       const { sku, name, priceCents } = event.data;
@@ -67,26 +52,17 @@ export const productsProjection: ProjectionDefinition<Schema> = {
           set: { name, priceCents, updatedAt: event.time },
         });
     }),
-    on(stockRestocked, (event, { tx }: Context) =>
-      applyToLines(tx, event.time, [event.data], (quantity) => ({ available: quantity })),
+    on(stockRestocked, ({ data, time }, { tx }: Context) =>
+      applyTo(tx, data.sku, time, { available: data.quantity }),
     ),
-    on(stockReserved, (event, { tx }: Context) =>
-      applyToLines(tx, event.time, event.data.items, (quantity) => ({
-        available: -quantity,
-        reserved: quantity,
-      })),
+    on(stockHeld, ({ data, time }, { tx }: Context) =>
+      applyTo(tx, data.sku, time, { available: -data.quantity, reserved: data.quantity }),
     ),
-    on(stockReleased, (event, { tx }: Context) =>
-      applyToLines(tx, event.time, event.data.items, (quantity) => ({
-        available: quantity,
-        reserved: -quantity,
-      })),
+    on(stockUnheld, ({ data, time }, { tx }: Context) =>
+      applyTo(tx, data.sku, time, { available: data.quantity, reserved: -data.quantity }),
     ),
-    on(stockCommitted, (event, { tx }: Context) =>
-      applyToLines(tx, event.time, event.data.items, (quantity) => ({
-        reserved: -quantity,
-        sold: quantity,
-      })),
+    on(stockSold, ({ data, time }, { tx }: Context) =>
+      applyTo(tx, data.sku, time, { reserved: -data.quantity, sold: data.quantity }),
     ),
   ],
 };

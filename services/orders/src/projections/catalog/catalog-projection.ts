@@ -9,7 +9,7 @@ type Context = ProjectionContext<Schema>;
 export const catalogProjection: ProjectionDefinition<Schema> = {
   name: "order-catalog",
   stream: streams.inventory.name,
-  filterSubject: subjects.stockLedger,
+  filterSubject: subjects.allSkus,
   handlers: [
     on(productDefined, async (event, { tx }: Context) => {
       const { sku, name, priceCents } = event.data;

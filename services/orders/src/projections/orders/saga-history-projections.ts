@@ -20,7 +20,7 @@ type Context = ProjectionContext<Schema>;
 export const stockHistoryProjection: ProjectionDefinition<Schema> = {
   name: "order-stock-history",
   stream: streams.inventory.name,
-  filterSubject: subjects.stockLedger,
+  filterSubject: subjects.allOrderStock,
   handlers: [
     on(stockReserved, (event, context: Context) => recordHistory(event, context)),
     on(stockRejected, (event, context: Context) =>
