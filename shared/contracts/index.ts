@@ -29,11 +29,13 @@ export {
 export {
   type CancellationReason,
   cancellationReason,
+  MAX_ORDER_LINES,
   orderCancelled,
   orderConfirmed,
   orderEvents,
   orderLine,
   orderPlaced,
+  paymentMethodSchema,
 } from "./orders.ts";
 export {
   paymentCaptured,
@@ -43,7 +45,14 @@ export {
   paymentVoided,
 } from "./payments.ts";
 export { consumers, streams, subjects } from "./topology.ts";
-export { userEvents, userRegistered } from "./users.ts";
+export {
+  EMAIL_MAX_LENGTH,
+  emailSchema,
+  userEvents,
+  userIdSchema,
+  userNameSchema,
+  userRegistered,
+} from "./users.ts";
 
 /** Every event the shop knows, by type and version. */
 export const contracts = createContractRegistry([

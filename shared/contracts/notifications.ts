@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineEvent } from "../kit/events/event-contract.ts";
 import { aggregateId } from "./ids.ts";
+import { EMAIL_MAX_LENGTH, userIdSchema } from "./users.ts";
 
 export const notificationTemplate = z.enum(["welcome", "order_confirmed", "order_cancelled"]);
 
@@ -8,10 +9,10 @@ export const notificationRecorded = defineEvent(
   "notification.recorded",
   z.object({
     notificationId: aggregateId,
-    userId: z.string().min(1),
+    userId: userIdSchema,
     channel: z.enum(["email", "webhook"]),
     template: notificationTemplate,
-    recipient: z.string().min(1),
+    recipient: z.string().min(1).max(EMAIL_MAX_LENGTH),
     orderId: aggregateId.optional(),
   }),
   { description: "A notification is due; recorded once, before it is sent." },
@@ -19,7 +20,7 @@ export const notificationRecorded = defineEvent(
 
 export const notificationDelivered = defineEvent(
   "notification.delivered",
-  z.object({ notificationId: aggregateId, sender: z.string().min(1) }),
+  z.object({ notificationId: aggregateId, sender: z.string().min(1).max(64) }),
   { description: "The sender accepted the notification." },
 );
 

@@ -2,6 +2,12 @@ import { z } from "zod";
 import { defineEvent } from "../kit/events/event-contract.ts";
 import { aggregateId } from "./ids.ts";
 import { skuSchema } from "./inventory.ts";
+import { userIdSchema } from "./users.ts";
+
+/** How the customer pays, as the payment gateway names it. */
+export const paymentMethodSchema = z.string().min(1).max(64);
+/** Most lines in one order: keeps every order event far below the broker's max_payload. */
+export const MAX_ORDER_LINES = 100;
 
 export const orderLine = z.object({
   sku: skuSchema,
@@ -21,10 +27,10 @@ export const orderPlaced = defineEvent(
   "order.placed",
   z.object({
     orderId: aggregateId,
-    userId: z.string().min(1),
-    items: z.array(orderLine).min(1),
+    userId: userIdSchema,
+    items: z.array(orderLine).min(1).max(MAX_ORDER_LINES),
     totalCents: z.number().int().nonnegative(),
-    paymentMethod: z.string().min(1),
+    paymentMethod: paymentMethodSchema,
   }),
   { description: "A customer placed an order; stock and payment are still to come." },
 );
@@ -33,7 +39,7 @@ export const orderConfirmed = defineEvent(
   "order.confirmed",
   z.object({
     orderId: aggregateId,
-    userId: z.string().min(1),
+    userId: userIdSchema,
     totalCents: z.number().int().nonnegative(),
   }),
   { description: "Stock is reserved and payment captured: the order will ship." },
@@ -41,7 +47,7 @@ export const orderConfirmed = defineEvent(
 
 export const orderCancelled = defineEvent(
   "order.cancelled",
-  z.object({ orderId: aggregateId, userId: z.string().min(1), reason: cancellationReason }),
+  z.object({ orderId: aggregateId, userId: userIdSchema, reason: cancellationReason }),
   {
     description:
       "The order will not ship; reserved stock is released and captured payment refunded.",

@@ -1,16 +1,20 @@
 import { z } from "zod";
 import { defineEvent } from "../kit/events/event-contract.ts";
 import { aggregateId } from "./ids.ts";
+import { userIdSchema } from "./users.ts";
+
+/** The gateway's id for a charge. */
+const paymentId = z.string().min(1).max(128);
 
 const paymentFacts = {
   orderId: aggregateId,
-  userId: z.string().min(1),
+  userId: userIdSchema,
   amountCents: z.number().int().nonnegative(),
 };
 
 export const paymentCaptured = defineEvent(
   "payment.captured",
-  z.object({ ...paymentFacts, paymentId: z.string().min(1) }),
+  z.object({ ...paymentFacts, paymentId }),
   {
     description: "The gateway charged the customer for the order.",
   },
@@ -18,7 +22,7 @@ export const paymentCaptured = defineEvent(
 
 export const paymentDeclined = defineEvent(
   "payment.declined",
-  z.object({ ...paymentFacts, reason: z.string().min(1) }),
+  z.object({ ...paymentFacts, reason: z.string().min(1).max(200) }),
   {
     description: "The gateway refused the charge; nothing was taken.",
   },
@@ -26,7 +30,7 @@ export const paymentDeclined = defineEvent(
 
 export const paymentRefunded = defineEvent(
   "payment.refunded",
-  z.object({ ...paymentFacts, paymentId: z.string().min(1) }),
+  z.object({ ...paymentFacts, paymentId }),
   {
     description: "A captured payment was given back because its order was cancelled.",
   },
@@ -34,7 +38,7 @@ export const paymentRefunded = defineEvent(
 
 export const paymentVoided = defineEvent(
   "payment.voided",
-  z.object({ orderId: aggregateId, userId: z.string().min(1).optional() }),
+  z.object({ orderId: aggregateId, userId: userIdSchema.optional() }),
   {
     description: "The order was cancelled before any charge: none will be made.",
   },

@@ -74,9 +74,25 @@ export {
   type EventPublisher,
   type PublishResult,
 } from "./events/publisher.ts";
-export { createHttpApp, type HttpApp, type ReadinessChecks } from "./http/create-http-app.ts";
+export {
+  createHttpApp,
+  DEFAULT_MAX_BODY_BYTES,
+  type HttpApp,
+  type ReadinessChecks,
+} from "./http/create-http-app.ts";
+export {
+  IDEMPOTENCY_KEY_MAX_LENGTH,
+  idempotencyKeyHeader,
+  idempotentId,
+} from "./http/idempotency.ts";
 export { json, ProblemSchema, problems } from "./http/openapi-helpers.ts";
-export { type Problem, problemResponse, STATUS_BY_KIND } from "./http/problem.ts";
+export {
+  type Problem,
+  problemResponse,
+  RETRY_AFTER_SECONDS,
+  STATUS_BY_KIND,
+} from "./http/problem.ts";
+export { waitUntilVisible } from "./http/read-your-writes.ts";
 export { createLogger, eventLogger, type Logger } from "./log/logger.ts";
 export { createMetrics, type ServiceMetrics } from "./metrics/metrics.ts";
 export { connectNats, type NatsContext } from "./nats/connection.ts";

@@ -1,4 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { validationError } from "../errors/app-error.ts";
 import type { Logger } from "../log/logger.ts";
@@ -15,17 +17,29 @@ export interface HttpAppOptions {
   logger: Logger;
   metrics: ServiceMetrics;
   readiness: ReadinessChecks;
+  /** Largest request body accepted; a larger one answers 413 `request.too-large`. Default 64 KiB. */
+  maxBodyBytes?: number;
+  /**
+   * True for the app that answers while the service is still starting: its routes are not
+   * registered yet, so every other path answers 503 `service.starting` with `Retry-After`
+   * (a client retries it) instead of a 404 (a client takes that as final).
+   */
+  starting?: boolean;
 }
 
 export type HttpApp = OpenAPIHono;
 
 const QUIET_PATHS = new Set(["/health/live", "/health/ready", "/metrics"]);
 
+/** Default request body limit: far above any command here, far below the broker's max_payload. */
+export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+
 /**
  * A Hono app with what every service answers: `GET /health/live`, `GET /health/ready`
  * (503 naming the failing checks), `GET /metrics` (Prometheus text), `GET /openapi.json`,
  * an `x-request-id` on every response, request logs and metrics, zod-validated input
- * whose failures answer 422, and every error as `application/problem+json`.
+ * whose failures answer 422, a body limit (413), and every error as `application/problem+json`
+ * (a 503 with `Retry-After`).
  * Routes are added by the service with `app.openapi(createRoute(...), handler)`.
  */
 export function createHttpApp({
@@ -35,6 +49,8 @@ export function createHttpApp({
   logger,
   metrics,
   readiness,
+  maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+  starting = false,
 }: HttpAppOptions): HttpApp {
   const app = new OpenAPIHono({
     defaultHook: (result) => {
@@ -73,10 +89,21 @@ export function createHttpApp({
       );
     }
   });
-  app.onError(renderError(logger));
-  app.notFound((c) =>
-    problemResponse(c, 404, "route.not-found", `no route for ${c.req.method} ${c.req.path}`),
+  app.use(
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: () => {
+        throw new HTTPException(413, {
+          message: `the request body is larger than ${maxBodyBytes} bytes`,
+        });
+      },
+    }),
   );
+  app.onError(renderError(logger));
+  app.notFound((c) => {
+    if (starting) return problemResponse(c, 503, "service.starting", `${service} is starting`);
+    return problemResponse(c, 404, "route.not-found", `no route for ${c.req.method} ${c.req.path}`);
+  });
 
   app.get("/health/live", (c) => c.json({ status: "ok" }));
   app.get("/health/ready", (c) => {

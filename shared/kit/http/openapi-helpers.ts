@@ -14,13 +14,14 @@ export const ProblemSchema = z
   .openapi("Problem");
 
 /** Documents error responses of a route as problem+json. */
-export function problems(...statuses: (400 | 404 | 409 | 422 | 503)[]) {
+export function problems(...statuses: (400 | 404 | 409 | 413 | 422 | 503)[]) {
   const descriptions = {
     400: "Malformed request",
     404: "Not found",
     409: "Conflict",
+    413: "Request body too large",
     422: "Invalid input",
-    503: "Unavailable",
+    503: "Unavailable; retry after the Retry-After seconds",
   };
   return Object.fromEntries(
     statuses.map((status) => [

@@ -18,6 +18,7 @@ const TITLES: Record<number, string> = {
   403: "Forbidden",
   404: "Not found",
   409: "Conflict",
+  413: "Content too large",
   422: "Unprocessable content",
   500: "Internal server error",
   503: "Service unavailable",
@@ -35,7 +36,16 @@ export interface Problem {
   [extension: string]: unknown;
 }
 
-/** Renders `application/problem+json`. */
+/** Seconds a client is told to wait (`Retry-After`) before retrying a 503. */
+export const RETRY_AFTER_SECONDS = 1;
+
+/** Stable codes for Hono's own HTTP exceptions (malformed JSON, body over the limit). */
+const HTTP_EXCEPTION_CODES: Partial<Record<number, string>> = {
+  400: "request.malformed",
+  413: "request.too-large",
+};
+
+/** Renders `application/problem+json`; a 503 carries `Retry-After` so clients retry rather than give up. */
 export function problemResponse(
   c: Context,
   status: ContentfulStatusCode,
@@ -53,7 +63,9 @@ export function problemResponse(
     requestId: c.get("requestId" as never),
     ...extensions,
   };
-  return c.body(JSON.stringify(problem), status, { "content-type": "application/problem+json" });
+  const headers: Record<string, string> = { "content-type": "application/problem+json" };
+  if (status === 503) headers["retry-after"] = String(RETRY_AFTER_SECONDS);
+  return c.body(JSON.stringify(problem), status, headers);
 }
 
 /** The one `onError`: AppErrors by kind, Hono's HTTP exceptions by status, anything else as a logged 500. */
@@ -68,7 +80,7 @@ export const renderError = (logger: Logger) => (err: Error, c: Context) => {
     return problemResponse(
       c,
       status,
-      status === 400 ? "request.malformed" : `http.${status}`,
+      HTTP_EXCEPTION_CODES[status] ?? `http.${status}`,
       err.message,
     );
   }

@@ -95,12 +95,14 @@ export async function startService<S extends Schema>(
     projectionsCaughtUp: projections.every((p) => p.caughtUp()),
     accepting: !state.stopping,
   });
+  // Until wiring is done, unknown routes answer 503 + Retry-After: a 404 would look final.
   const bootstrapApp = createHttpApp({
     service: name,
     logger,
     metrics,
     readiness,
     description: options.description,
+    starting: true,
   });
   let currentApp: HttpApp = bootstrapApp;
   const server: Server<undefined> = Bun.serve({

@@ -8,15 +8,13 @@ import type { OrderDeps } from "./order-deps.ts";
  * Compensation (releasing stock, refunding) follows from `order.cancelled`.
  */
 export async function cancelOrder(
-  deps: Pick<OrderDeps, "orders" | "ordersProjection">,
+  deps: Pick<OrderDeps, "orders">,
   command: { orderId: string; reason: CancellationReason; by: "customer" | "saga" },
   meta: CommandMeta,
 ) {
-  const result = await deps.orders.handle(
+  return deps.orders.handle(
     subjects.order(command.orderId),
     { type: "CancelOrder", ...command },
     meta,
   );
-  if (command.by === "customer") await deps.ordersProjection.waitFor(result.version);
-  return result;
 }

@@ -6,7 +6,7 @@ import type { OrderCommand, OrderState } from "../domain/order.ts";
 export interface OrderDeps {
   orders: AggregateStore<OrderCommand, OrderState>;
   /** The orders read model's projection, awaited so a reply is visible to the next query. */
-  ordersProjection: RunningProjection;
+  ordersProjection: Pick<RunningProjection, "waitFor">;
   db: SqliteDb<Schema>;
   newId: () => string;
   now: () => Date;

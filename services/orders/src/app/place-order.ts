@@ -1,5 +1,11 @@
 import { subjects } from "@shop/shared/contracts";
-import { type EventCause, isConflict, validationError } from "@shop/shared/kit";
+import {
+  type EventCause,
+  idempotentId,
+  isConflict,
+  validationError,
+  waitUntilVisible,
+} from "@shop/shared/kit";
 import { type OrderLine, orderTotal } from "../domain/order.ts";
 import { getPrices, isKnownUser } from "../projections/catalog/catalog-queries.ts";
 import { getOrder } from "../projections/orders/order-queries.ts";
@@ -22,7 +28,9 @@ function mergeLines(items: PlaceOrderInput["items"]) {
 
 /**
  * Places an order priced from orders' own catalog read model. Resolves once `order.placed`
- * is stored in JetStream (and visible to queries). Throws AppError validation
+ * is stored in JetStream, with the read model's view of it when that shows it in time.
+ * With an idempotency key the order id and event id derive from the key, so a resend
+ * answers with the order it placed and stores nothing. Throws AppError validation
  * `order.unknown-user` / `order.unknown-sku` (422).
  */
 export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, cause: EventCause) {
@@ -46,13 +54,14 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, cause:
     ...l,
     unitPriceCents: prices.get(l.sku) as number,
   }));
-  const orderId = input.idempotencyKey
-    ? orderIdFor(input.userId, input.idempotencyKey)
-    : deps.newId();
+  const key = input.idempotencyKey;
+  // The same user and key always name the same order, so a retried request cannot place it twice.
+  const orderId = key ? idempotentId(input.userId, key) : deps.newId();
+  const subject = subjects.order(orderId);
   let version: number;
   try {
     const result = await deps.orders.handle(
-      subjects.order(orderId),
+      subject,
       {
         type: "PlaceOrder",
         orderId,
@@ -60,22 +69,22 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, cause:
         items,
         paymentMethod: input.paymentMethod,
       },
-      { cause, now: deps.now() },
+      {
+        cause,
+        now: deps.now(),
+        eventIds: key ? [idempotentId("event", subject, "PlaceOrder", key)] : undefined,
+      },
     );
     version = result.version;
   } catch (err) {
     // A retry of a request whose answer was lost: the order exists, answer with it.
-    if (!(input.idempotencyKey && isConflict(err) && err.code === "order.exists")) throw err;
-    version = (await deps.orders.load(subjects.order(orderId))).version;
+    if (!(key && isConflict(err) && err.code === "order.exists")) throw err;
+    version = (await deps.orders.load(subject)).version;
   }
   // The order is stored: a read model that is slow to show it does not make the request fail.
-  await deps.ordersProjection.waitFor(version).catch(() => undefined);
-  const stored = await getOrder(deps.db, orderId);
+  const visible = await waitUntilVisible(deps.ordersProjection, version);
+  const stored = visible ? await getOrder(deps.db, orderId) : undefined;
   return stored
     ? { orderId, status: stored.status, items: stored.items, totalCents: stored.totalCents }
     : { orderId, status: "pending" as const, items, totalCents: orderTotal(items) };
 }
-
-/** The same user and key always name the same order, so a retried request cannot place it twice. */
-const orderIdFor = (userId: string, key: string) =>
-  new Bun.CryptoHasher("sha256").update(`${userId}\n${key}`).digest("hex").slice(0, 32);

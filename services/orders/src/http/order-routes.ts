@@ -1,7 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { cancellationReason } from "@shop/shared/contracts";
-import { type HttpApp, json, notFound, problems } from "@shop/shared/kit";
-import { cancelOrder } from "../app/cancel-order.ts";
+import {
+  aggregateId,
+  cancellationReason,
+  MAX_ORDER_LINES,
+  paymentMethodSchema,
+  userIdSchema,
+} from "@shop/shared/contracts";
+import { type HttpApp, idempotencyKeyHeader, json, notFound, problems } from "@shop/shared/kit";
+import { cancelByCustomer } from "../app/cancel-by-customer.ts";
 import type { OrderDeps } from "../app/order-deps.ts";
 import { placeOrder } from "../app/place-order.ts";
 import { getOrder, listOrdersOfUser } from "../projections/orders/order-queries.ts";
@@ -31,16 +37,18 @@ const HistoryEntry = z.object({
   detail: z.string().nullable(),
 });
 
+const Cancelled = z.object({ orderId: z.string(), status: z.literal("cancelled") });
+
 const place = createRoute({
   method: "post",
   path: "/orders",
-  summary: "Place an order; answered once order.placed is stored",
+  summary: "Place an order; answered once order.placed is stored; safe to retry with a key",
   request: {
-    headers: z.object({ "idempotency-key": z.string().min(1).max(200).optional() }),
+    headers: idempotencyKeyHeader,
     body: {
       ...json(
         z.object({
-          userId: z.string().min(1),
+          userId: userIdSchema,
           items: z
             .array(
               z.object({
@@ -49,8 +57,8 @@ const place = createRoute({
               }),
             )
             .min(1)
-            .max(100),
-          paymentMethod: z.string().min(1).max(64),
+            .max(MAX_ORDER_LINES),
+          paymentMethod: paymentMethodSchema,
         }),
       ),
       required: true,
@@ -66,7 +74,7 @@ const place = createRoute({
       }),
       "Accepted",
     ),
-    ...problems(400, 422, 503),
+    ...problems(400, 413, 422, 503),
   },
 });
 
@@ -74,10 +82,10 @@ const get = createRoute({
   method: "get",
   path: "/orders/{id}",
   summary: "An order with its event history",
-  request: { params: z.object({ id: z.string().min(1) }) },
+  request: { params: z.object({ id: z.string().min(1).max(128) }) },
   responses: {
     200: json(OrderSchema.extend({ history: z.array(HistoryEntry) }), "The order"),
-    ...problems(404),
+    ...problems(404, 422),
   },
 });
 
@@ -85,25 +93,20 @@ const list = createRoute({
   method: "get",
   path: "/orders",
   summary: "A user's orders, newest first",
-  request: { query: z.object({ userId: z.string().min(1) }) },
+  request: { query: z.object({ userId: userIdSchema }) },
   responses: { 200: json(z.object({ orders: z.array(OrderSchema) }), "Orders"), ...problems(422) },
 });
 
 const cancel = createRoute({
   method: "post",
   path: "/orders/{id}/cancel",
-  summary: "Cancel a pending order (stock is released and payment refunded)",
-  request: {
-    params: z.object({
-      id: z
-        .string()
-        .min(1)
-        .regex(/^[A-Za-z0-9_-]+$/),
-    }),
-  },
+  summary:
+    "Cancel a pending order (stock is released and payment refunded); safe to retry with a key",
+  request: { headers: idempotencyKeyHeader, params: z.object({ id: aggregateId }) },
   responses: {
-    200: json(z.object({ orderId: z.string(), status: z.literal("cancelled") }), "Cancelled"),
-    ...problems(404, 409, 503),
+    200: json(Cancelled, "Cancelled"),
+    202: json(Cancelled, "Cancelled; the order's Location shows it once the read model catches up"),
+    ...problems(404, 409, 422, 503),
   },
 });
 
@@ -129,12 +132,12 @@ export function addOrderRoutes(app: HttpApp, deps: OrderDeps) {
   );
   app.openapi(cancel, async (c) => {
     const { id } = c.req.valid("param");
-    if (!(await getOrder(deps.db, id))) throw notFound("order.not-found", `no order ${id}`);
-    await cancelOrder(
+    const { visible } = await cancelByCustomer(
       deps,
-      { orderId: id, reason: "customer_cancelled", by: "customer" },
-      { cause: { correlationId: c.get("requestId" as never) } },
+      { orderId: id, idempotencyKey: c.req.valid("header")["idempotency-key"] },
+      { correlationId: c.get("requestId" as never) },
     );
-    return c.json({ orderId: id, status: "cancelled" as const }, 200);
+    const cancelled = { orderId: id, status: "cancelled" as const };
+    return c.json(cancelled, visible ? 200 : 202, { location: `/orders/${id}` });
   });
 }

@@ -30,4 +30,18 @@ describe("user decider", () => {
     expect(isConflict(thrown)).toBe(true);
     expect((thrown as { code: string }).code).toBe("user.email-taken");
   });
+
+  test("a registration retried with the same user id changes nothing", () => {
+    const past: UserEvent[] = [
+      { type: "user.registered", data: { userId: "u-1", email: "ada@example.com", name: "Ada" } },
+    ];
+    const state = fold(userDecider, past);
+    expect(userDecider.decide(register, state)).toEqual([]);
+    expect(state).toEqual({
+      status: "registered",
+      userId: "u-1",
+      email: "ada@example.com",
+      name: "Ada",
+    });
+  });
 });

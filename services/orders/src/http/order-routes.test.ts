@@ -1,0 +1,261 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { contracts, streams, subjects } from "@shop/shared/contracts";
+import {
+  connectNats,
+  createAggregateStore,
+  createLogger,
+  type EventPublisher,
+  loadConfig,
+  type NatsContext,
+  type RunningProjection,
+  type RunningService,
+  startService,
+  unavailable,
+} from "@shop/shared/kit";
+import {
+  createTempDir,
+  getFreePort,
+  type NatsServerHandle,
+  startNatsServer,
+  type TempDir,
+  waitFor,
+} from "@shop/shared/testing";
+import { configSchema } from "../config.ts";
+import { catalog, knownUsers, schema } from "../db/schema.ts";
+import { orderDecider } from "../domain/order.ts";
+import { ordersProjection } from "../projections/orders/orders-projection.ts";
+import { addOrderRoutes } from "./order-routes.ts";
+
+setDefaultTimeout(30_000);
+
+/** Faults the tests switch on: what a client meets when the network or a read model misbehaves. */
+const faults = {
+  /** The next append is stored, but its acknowledgement is lost (the request fails with 503). */
+  loseNextAck: false,
+  /** The next append never reaches the broker (the request fails with 503, nothing stored). */
+  dropNextAppend: false,
+  /** The read model does not show new writes in time. */
+  readModelBehind: false,
+};
+const offeredEventIds: string[] = [];
+
+/** The kit's publisher with the faults above, recording the event ids it is asked to store. */
+function faultyPublisher(publisher: EventPublisher): EventPublisher {
+  return {
+    ...publisher,
+    async publishAll(appends) {
+      offeredEventIds.push(...appends.map((a) => a.envelope.id));
+      if (faults.dropNextAppend) {
+        faults.dropNextAppend = false;
+        throw unavailable("nats.publish-failed", "simulated: the append never reached the broker");
+      }
+      const stored = await publisher.publishAll(appends);
+      if (faults.loseNextAck) {
+        faults.loseNextAck = false;
+        throw unavailable("nats.publish-failed", "simulated: stored, but the ack was lost");
+      }
+      return stored;
+    },
+  };
+}
+
+const logger = createLogger({ service: "orders-routes-test", level: "silent" });
+const temp: TempDir = createTempDir("orders-routes");
+let nats: NatsServerHandle;
+let client: NatsContext;
+let service: RunningService;
+let projection: RunningProjection;
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  client = await connectNats({ url: nats.url, name: "orders-routes-test", logger });
+  const config = loadConfig(configSchema, {
+    NATS_URL: nats.url,
+    DATA_DIR: temp.path,
+    LOG_LEVEL: "silent",
+    HOST: "127.0.0.1",
+    PORT: String(await getFreePort()),
+  });
+  service = await startService(
+    {
+      name: "orders",
+      config,
+      logger,
+      schema,
+      migrationsFolder: `${import.meta.dir}/../../drizzle`,
+      registry: contracts,
+      topology: { streams: [streams.orders, streams.deadLetter], consumers: [] },
+    },
+    async (kit) => {
+      // The catalog and user read models as their projections would have left them.
+      await kit.store.write(async (tx) => {
+        await tx.insert(knownUsers).values({ userId: "u-1" });
+        await tx.insert(catalog).values({ sku: "tea", name: "Tea", priceCents: 450 });
+      });
+      projection = await kit.project(ordersProjection);
+      addOrderRoutes(kit.app, {
+        orders: createAggregateStore(orderDecider, {
+          nats: kit.nats,
+          publisher: faultyPublisher(kit.publisher),
+          registry: kit.registry,
+          stream: streams.orders.name,
+          logger: kit.logger,
+        }),
+        ordersProjection: {
+          waitFor: (sequence, timeoutMs) =>
+            faults.readModelBehind
+              ? Promise.reject(unavailable("projection.behind", "simulated: read model behind"))
+              : projection.waitFor(sequence, timeoutMs),
+        },
+        db: kit.store.read,
+        newId: () => Bun.randomUUIDv7(),
+        now: () => new Date(),
+      });
+    },
+  );
+});
+
+afterAll(async () => {
+  await service?.stop();
+  await client?.drain();
+  await nats?.cleanup();
+  await temp.cleanup();
+});
+
+type Answer = { orderId: string; status: string; code?: string };
+
+async function send(path: string, idempotencyKey?: string, body?: unknown) {
+  const response = await fetch(`${service.url}${path}`, {
+    method: "POST",
+    headers: {
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+      ...(idempotencyKey ? { "idempotency-key": idempotencyKey } : {}),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    location: response.headers.get("location"),
+    body: (await response.json()) as Answer,
+  };
+}
+
+const place = (idempotencyKey?: string) =>
+  send("/orders", idempotencyKey, {
+    userId: "u-1",
+    items: [{ sku: "tea", quantity: 2 }],
+    paymentMethod: "visa",
+  });
+const cancel = (orderId: string, idempotencyKey?: string) =>
+  send(`/orders/${orderId}/cancel`, idempotencyKey);
+
+/** The event types stored on an order's subject, and the last one's Nats-Msg-Id. */
+async function storedFor(orderId: string) {
+  const subject = subjects.order(orderId);
+  const stream = streams.orders.name;
+  const info = await client.jsm.streams.info(stream, { subjects_filter: subject });
+  const count = info.state.subjects?.[subject] ?? 0;
+  const last =
+    count > 0 ? await client.jsm.streams.getMessage(stream, { last_by_subj: subject }) : undefined;
+  return { count, msgId: last?.header.get("Nats-Msg-Id") };
+}
+
+const readOrder = (orderId: string) =>
+  fetch(`${service.url}/orders/${orderId}`).then(async (r) => ({
+    status: r.status,
+    body: (await r.json()) as Answer,
+  }));
+
+describe("POST /orders, retried as a client retries", () => {
+  test("stored but answered 503 (ack lost): the resend with the same key answers with the same order, placed once", async () => {
+    faults.loseNextAck = true;
+    const lost = await place("place-lost-ack");
+    expect(lost.status).toBe(503);
+    const resent = await place("place-lost-ack");
+    expect(resent.status).toBe(202);
+    expect(resent.location).toBe(`/orders/${resent.body.orderId}`);
+    expect((await storedFor(resent.body.orderId)).count).toBe(1);
+  });
+
+  test("a resend offers the broker the same event id, so Nats-Msg-Id dedupe applies", async () => {
+    faults.dropNextAppend = true;
+    const offeredBefore = offeredEventIds.length;
+    expect((await place("place-dropped")).status).toBe(503);
+    const resent = await place("place-dropped");
+    expect(resent.status).toBe(202);
+    const offered = offeredEventIds.slice(offeredBefore);
+    expect(offered).toHaveLength(2);
+    expect(offered[1]).toBe(offered[0] as string);
+    expect(await storedFor(resent.body.orderId)).toEqual({ count: 1, msgId: offered[0] });
+  });
+});
+
+describe("POST /orders/{id}/cancel, retried as a client retries", () => {
+  test("stored but answered 503 (ack lost): the resend with the same key answers 200 again, cancelled once", async () => {
+    const { body: placed } = await place();
+    faults.loseNextAck = true;
+    const lost = await cancel(placed.orderId, "cancel-lost-ack");
+    expect(lost.status).toBe(503);
+    expect((await storedFor(placed.orderId)).count).toBe(2);
+
+    const resent = await cancel(placed.orderId, "cancel-lost-ack");
+    expect(resent.status).toBe(200);
+    expect(resent.body).toEqual({ orderId: placed.orderId, status: "cancelled" });
+    expect((await storedFor(placed.orderId)).count).toBe(2);
+    // Without a key a repeat is refused: nothing says it is the same request.
+    const unkeyed = await cancel(placed.orderId);
+    expect(unkeyed.status).toBe(409);
+    expect(unkeyed.body.code).toBe("order.already-cancelled");
+  });
+
+  test("a resend offers the broker the same event id", async () => {
+    const { body: placed } = await place();
+    faults.dropNextAppend = true;
+    const offeredBefore = offeredEventIds.length;
+    expect((await cancel(placed.orderId, "cancel-dropped")).status).toBe(503);
+    expect((await cancel(placed.orderId, "cancel-dropped")).status).toBe(200);
+    const offered = offeredEventIds.slice(offeredBefore);
+    expect(offered).toHaveLength(2);
+    expect(offered[1]).toBe(offered[0] as string);
+    expect(await storedFor(placed.orderId)).toEqual({ count: 2, msgId: offered[0] });
+  });
+
+  test("stored while the read model is behind: 202 with the order's Location, and resends answer the same", async () => {
+    const { body: placed } = await place();
+    faults.readModelBehind = true;
+    const accepted = await cancel(placed.orderId, "cancel-behind");
+    expect(accepted.status).toBe(202);
+    expect(accepted.location).toBe(`/orders/${placed.orderId}`);
+    expect(accepted.body).toEqual({ orderId: placed.orderId, status: "cancelled" });
+    expect((await cancel(placed.orderId, "cancel-behind")).status).toBe(202);
+    faults.readModelBehind = false;
+    const caughtUp = await cancel(placed.orderId, "cancel-behind");
+    expect(caughtUp.status).toBe(200);
+    expect(caughtUp.body).toEqual(accepted.body);
+    const read = await waitFor(async () => {
+      const order = await readOrder(placed.orderId);
+      return order.body.status === "cancelled" ? order : undefined;
+    });
+    expect(read.status).toBe(200);
+    expect((await storedFor(placed.orderId)).count).toBe(2);
+  });
+
+  test("an unknown order answers 404", async () => {
+    const missing = await cancel("no-such-order", "cancel-missing");
+    expect(missing.status).toBe(404);
+    expect(missing.body.code).toBe("order.not-found");
+  });
+
+  // Last: it stops the read model for good.
+  test("an order the read model does not show yet can still be cancelled (202, not 404)", async () => {
+    await projection.stop();
+    faults.readModelBehind = true;
+    const placed = await place("place-unseen");
+    expect(placed.status).toBe(202);
+    expect((await readOrder(placed.body.orderId)).status).toBe(404);
+    const accepted = await cancel(placed.body.orderId, "cancel-unseen");
+    expect(accepted.status).toBe(202);
+    expect(accepted.location).toBe(`/orders/${placed.body.orderId}`);
+    expect((await storedFor(placed.body.orderId)).count).toBe(2);
+  });
+});
