@@ -132,4 +132,27 @@ describe("users service", () => {
     expect(badKey.status).toBe(422);
     expect(await storedUsers()).toBe(before);
   });
+
+  test("documents the Idempotency-Key header, the 202 answer and the bounds in /openapi.json", async () => {
+    type Operation = {
+      parameters: { name: string; in: string }[];
+      responses: Record<string, unknown>;
+      requestBody: {
+        content: Record<string, { schema: { properties: Record<string, { maxLength?: number }> } }>;
+      };
+    };
+    const document = await bed.api<{ paths: Record<string, { post?: Operation }> }>(
+      "GET",
+      "/openapi.json",
+    );
+    const register = document.body.paths["/users"]?.post as Operation;
+    expect(register.parameters).toContainEqual(
+      expect.objectContaining({ name: "idempotency-key", in: "header" }),
+    );
+    expect(Object.keys(register.responses)).toEqual(
+      expect.arrayContaining(["201", "202", "409", "413", "422", "503"]),
+    );
+    const body = register.requestBody.content["application/json"]?.schema.properties;
+    expect(body?.email?.maxLength).toBe(254);
+  });
 });

@@ -166,6 +166,21 @@ const readOrder = (orderId: string) =>
     body: (await r.json()) as Answer,
   }));
 
+test("/openapi.json documents Idempotency-Key on both commands, and the cancel's 202", async () => {
+  type Operation = { parameters?: { name: string; in: string }[]; responses: object };
+  const document = (await (await fetch(`${service.url}/openapi.json`)).json()) as {
+    paths: Record<string, { post?: Operation }>;
+  };
+  for (const path of ["/orders", "/orders/{id}/cancel"]) {
+    expect(document.paths[path]?.post?.parameters).toContainEqual(
+      expect.objectContaining({ name: "idempotency-key", in: "header" }),
+    );
+  }
+  expect(Object.keys(document.paths["/orders/{id}/cancel"]?.post?.responses ?? {})).toEqual(
+    expect.arrayContaining(["200", "202", "404", "409", "503"]),
+  );
+});
+
 describe("POST /orders, retried as a client retries", () => {
   test("stored but answered 503 (ack lost): the resend with the same key answers with the same order, placed once", async () => {
     faults.loseNextAck = true;
