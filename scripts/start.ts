@@ -4,8 +4,6 @@
  * Takes service names as arguments, like dev.
  */
 import { runServices } from "./lib/run-services.ts";
+import { PRODUCTION_ENV } from "./lib/services.ts";
 
-await runServices({
-  watch: false,
-  defaults: { LOG_FORMAT: "json", LOG_LEVEL: "info", NODE_ENV: "production" },
-});
+await runServices({ watch: false, defaults: PRODUCTION_ENV });

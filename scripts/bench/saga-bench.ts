@@ -1,79 +1,111 @@
 /**
- * End-to-end saga: the five services as processes on a harness nats-server; N orders
- * placed by C concurrent clients. Reports POST /orders latency, placed→confirmed
- * latency (from the order's timeline) and settled orders per second.
+ * The order saga sustained: C clients place orders as fast as they are accepted for S seconds,
+ * then the run waits until every order has settled and every consumer is idle. Reports
+ * settled orders/s over the whole run, placed→settled latency from each order's timeline, CPU
+ * per order for every process (nats-server included), broker messages and stored events per
+ * order, and the server's consumer count before and after.
  */
+import { createUser, stockProduct } from "../../tests/e2e/shop-harness.ts";
 import {
-  createUser,
-  placeOrder,
-  SERVICE_NAMES,
-  type Shop,
-  settledOrder,
-  startShop,
-  stockProduct,
-} from "../../tests/e2e/shop-harness.ts";
-import { percentile } from "./machine.ts";
+  brokerMessages,
+  consumerCount,
+  quiet,
+  shopPids,
+  startBenchShop,
+  storedMessages,
+} from "./bench-shop.ts";
+import { cpuMs, percentile } from "./process-stats.ts";
 
-/** Mean handler time per message for each consumer and projection, from the services' own metrics. */
-async function handlerCosts(shop: Shop) {
-  const costs: Record<string, number> = {};
-  for (const name of SERVICE_NAMES) {
-    const text = await (await fetch(`${shop.services[name].url}/metrics`)).text();
-    const read = (metric: string) =>
-      new Map(
-        [
-          ...text.matchAll(
-            new RegExp(`^${metric}\\{[^}]*consumer="([^"]+)"[^}]*\\} (\\S+)$`, "gm"),
-          ),
-        ].map((m) => [m[1], Number(m[2])]),
-      );
-    const sums = read("message_handler_duration_seconds_sum");
-    const counts = read("message_handler_duration_seconds_count");
-    for (const [consumer, sum] of sums) {
-      const count = counts.get(consumer) ?? 0;
-      if (count > 0) costs[`${name}/${consumer}`] = +((sum / count) * 1000).toFixed(2);
-    }
-  }
-  return costs;
-}
-
-export async function benchSaga(orders: number, concurrency: number) {
-  const shop = await startShop({ all: { LOG_LEVEL: "error" } });
+export async function benchSaga({ seconds = 60, clients = 32 } = {}) {
+  const shop = await startBenchShop();
   try {
-    const userId = await createUser(shop, `bench-${Date.now()}@example.com`);
-    await stockProduct(shop, "bench-item", 100, orders * 2);
-    await settledOrder(shop, await placeOrder(shop, userId, [{ sku: "bench-item", quantity: 1 }]));
+    const userId = await createUser(shop, `saga-${Date.now()}@example.com`);
+    await stockProduct(shop, "saga-item", 100, 1_000_000);
+    const order = JSON.stringify({
+      userId,
+      items: [{ sku: "saga-item", quantity: 1 }],
+      paymentMethod: "visa",
+    });
+    const post = () =>
+      fetch(`${shop.services.orders.url}/orders`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: order,
+      });
+    // Warm up: the catalog and users read models must know the sku and the user.
+    for (;;) {
+      const res = await post();
+      if (res.status === 202) break;
+      await Bun.sleep(100);
+    }
+    await quiet(shop);
 
-    const postLatencies: number[] = [];
+    const pids = shopPids(shop);
+    const cpuBefore = Object.fromEntries(Object.entries(pids).map(([n, pid]) => [n, cpuMs(pid)]));
+    const [messagesBefore, storedBefore, consumersBefore] = [
+      await brokerMessages(shop),
+      await storedMessages(shop),
+      await consumerCount(shop),
+    ];
     const ids: string[] = [];
+    let refused = 0;
     const started = performance.now();
-    let next = 0;
+    const deadline = started + seconds * 1000;
     await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < orders) {
-          next++;
-          const t0 = performance.now();
-          ids.push(await placeOrder(shop, userId, [{ sku: "bench-item", quantity: 1 }]));
-          postLatencies.push(performance.now() - t0);
+      Array.from({ length: clients }, async () => {
+        while (performance.now() < deadline) {
+          const res = await post();
+          if (res.status === 202) ids.push(((await res.json()) as { orderId: string }).orderId);
+          else {
+            refused++;
+            await res.body?.cancel();
+          }
         }
       }),
     );
-    const settled = await Promise.all(ids.map((id) => settledOrder(shop, id, 120_000)));
-    const seconds = (performance.now() - started) / 1000;
-    const sagaLatencies = settled
-      .map((o) => new Date(o.updatedAt).getTime() - new Date(o.placedAt).getTime())
-      .sort((a, b) => a - b);
-    postLatencies.sort((a, b) => a - b);
+    const placing = (performance.now() - started) / 1000;
+    await quiet(shop);
+    const elapsed = (performance.now() - started) / 1000;
+    const cpu = Object.fromEntries(
+      Object.entries(pids).map(([n, pid]) => [n, cpuMs(pid) - (cpuBefore[n] ?? 0)]),
+    );
+    const messages = (await brokerMessages(shop)) - messagesBefore;
+    const stored = (await storedMessages(shop)) - storedBefore;
+    const consumersAfter = await consumerCount(shop);
+
+    const settled: { status: string; ms: number }[] = [];
+    for (let i = 0; i < ids.length; i += 64) {
+      const batch = await Promise.all(
+        ids.slice(i, i + 64).map(async (id) => {
+          const { body } = await shop.call("orders", "GET", `/orders/${id}`);
+          return {
+            status: body.status as string,
+            ms: new Date(body.updatedAt).getTime() - new Date(body.placedAt).getTime(),
+          };
+        }),
+      );
+      settled.push(...batch);
+    }
+    const latencies = settled.map((o) => o.ms).sort((a, b) => a - b);
+    const n = ids.length;
+    const perOrder = (ms: number) => +(ms / n).toFixed(2);
     return {
-      handlerMsPerMessage: await handlerCosts(shop),
-      orders,
-      concurrency,
+      seconds,
+      clients,
+      placed: n,
+      refused,
       confirmed: settled.filter((o) => o.status === "confirmed").length,
-      ordersPerSecond: Math.round(orders / seconds),
-      postP50Ms: +percentile(postLatencies, 50).toFixed(1),
-      postP95Ms: +percentile(postLatencies, 95).toFixed(1),
-      sagaP50Ms: percentile(sagaLatencies, 50),
-      sagaP95Ms: percentile(sagaLatencies, 95),
+      stillPending: settled.filter((o) => o.status === "pending").length,
+      placedPerSecond: Math.round(n / placing),
+      settledPerSecond: Math.round(n / elapsed),
+      placedToSettledMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99) },
+      cpuMsPerOrder: {
+        total: perOrder(Object.values(cpu).reduce((a, b) => a + b, 0)),
+        ...Object.fromEntries(Object.entries(cpu).map(([name, ms]) => [name, perOrder(ms)])),
+      },
+      brokerMessagesPerOrder: +(messages / n).toFixed(1),
+      storedEventsPerOrder: +(stored / n).toFixed(1),
+      consumers: { before: consumersBefore, after: consumersAfter },
     };
   } finally {
     await shop.stop();

@@ -23,3 +23,6 @@ export function servicePort(name: ServiceName): number {
 
 export const serviceUrl = (name: ServiceName) =>
   process.env[`${name.toUpperCase()}_URL`] ?? `http://127.0.0.1:${servicePort(name)}`;
+
+/** What `npm start` (and compose.yaml) give every service: production settings, JSON logs. */
+export const PRODUCTION_ENV = { LOG_FORMAT: "json", LOG_LEVEL: "info", NODE_ENV: "production" };

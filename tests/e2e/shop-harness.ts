@@ -12,6 +12,7 @@ import {
   createTempDir,
   getFreePort,
   type NatsServerHandle,
+  type NatsServerOptions,
   requestJson,
   type ServiceProcessHandle,
   startNatsServer,
@@ -47,8 +48,9 @@ export interface Shop {
 export async function startShop(
   env: Partial<Record<ServiceName | "all", Record<string, string>>> = {},
   only: readonly ServiceName[] = SERVICE_NAMES,
+  options: { nats?: NatsServerOptions } = {},
 ): Promise<Shop> {
-  const nats = await startNatsServer();
+  const nats = await startNatsServer(options.nats);
   const data = createTempDir("shop-e2e-");
   const nc = await connect({ servers: nats.url });
   const services = {} as Record<ServiceName, ServiceProcessHandle>;

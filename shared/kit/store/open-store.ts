@@ -1,7 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { openBunSqliteStore } from "./bun-sqlite-store.ts";
-import { openLibsqlStore } from "./libsql-store.ts";
 import type { Store, StoreDriver } from "./store.ts";
 
 const KIT_MIGRATIONS = { folder: join(import.meta.dir, "migrations"), table: "__kit_migrations" };
@@ -37,10 +36,12 @@ export async function openStore<Schema extends Record<string, unknown>>(
     { folder: options.migrationsFolder, table: "__drizzle_migrations" },
   ];
   const driver = chooseDriver(url, options.driver);
-  if (isRemote(url)) return openLibsqlStore(url, { schema, migrations, authToken });
+  // @libsql/client and its native module cost ~20 MB of RSS: loaded only when a service uses it.
+  const libsql = async () => (await import("./libsql-store.ts")).openLibsqlStore;
+  if (isRemote(url)) return (await libsql())(url, { schema, migrations, authToken });
   const path = resolve(url.replace(/^file:/, ""));
   mkdirSync(dirname(path), { recursive: true });
   return driver === "libsql"
-    ? openLibsqlStore(`file:${path}`, { schema, migrations, authToken })
+    ? (await libsql())(`file:${path}`, { schema, migrations, authToken })
     : openBunSqliteStore(path, { schema, migrations });
 }

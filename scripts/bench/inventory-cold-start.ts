@@ -1,0 +1,108 @@
+/**
+ * Inventory after a long history: 100k orders' reservations and sales of one sku are stored
+ * (as inventory itself would store them: one atomic batch per reservation and per sale), then
+ * inventory restarts. Reports its time from spawn to ready, and how long the first reservation
+ * after the restart takes, first with no snapshot (it folds the sku's whole history) and then,
+ * after another restart, from the snapshot that fold left behind.
+ */
+import { orderPlaced, streams, subjects } from "@shop/shared/contracts";
+import { createEventPublisher, type DomainEvent } from "@shop/shared/kit";
+import { waitFor } from "@shop/shared/testing";
+import type { Shop } from "../../tests/e2e/shop-harness.ts";
+import { startBenchShop } from "./bench-shop.ts";
+
+const SKU = "cold-item";
+
+export async function benchInventoryColdStart(orders = 100_000) {
+  const shop = await startBenchShop(["inventory"]);
+  try {
+    await shop.call("inventory", "PUT", `/products/${SKU}`, { name: SKU, priceCents: 100 });
+    await shop.call("inventory", "POST", `/products/${SKU}/restock`, { quantity: 1_000_000 });
+    const publisher = createEventPublisher({ js: shop.js, nc: shop.nc, source: "/bench" });
+    const t0 = performance.now();
+    const inFlight = new Set<Promise<unknown>>();
+    for (let i = 0; i < orders; i++) {
+      for (const batch of settledOrderBatches(`cold-${i}`)) {
+        const appends = batch.map(({ subject, event }) => ({
+          subject,
+          envelope: publisher.envelope(event, { subject }),
+        }));
+        const p = publisher.publishAll(appends).finally(() => inFlight.delete(p));
+        inFlight.add(p);
+        if (inFlight.size >= 200) await Promise.race(inFlight);
+      }
+    }
+    await Promise.all(inFlight);
+    const historySeconds = +((performance.now() - t0) / 1000).toFixed(1);
+    const historyMessages = (await shop.jsm.streams.info(streams.inventory.name)).state.messages;
+
+    const restart = async () => {
+      await shop.services.inventory.stop();
+      const started = performance.now();
+      await shop.services.inventory.restart();
+      return Math.round(performance.now() - started);
+    };
+    const readyAfterRestartMs = await restart();
+    const firstReservationNoSnapshotMs = await timeReservation(shop, "probe-1");
+    const readyWithSnapshotMs = await restart();
+    const firstReservationFromSnapshotMs = await timeReservation(shop, "probe-2");
+    return {
+      orders,
+      historyMessages,
+      historyWrittenInSeconds: historySeconds,
+      readyAfterRestartMs,
+      firstReservationNoSnapshotMs,
+      readyWithSnapshotMs,
+      firstReservationFromSnapshotMs,
+    };
+  } finally {
+    await shop.stop();
+  }
+}
+
+/** What inventory stores for one order that was reserved and then sold. */
+function settledOrderBatches(orderId: string): { subject: string; event: DomainEvent }[][] {
+  const items = [{ sku: SKU, quantity: 1 }];
+  const line = { sku: SKU, orderId, quantity: 1 };
+  return [
+    [
+      {
+        subject: subjects.orderStock(orderId),
+        event: { type: "stock.reserved", data: { orderId, items } },
+      },
+      { subject: subjects.sku(SKU), event: { type: "stock.held", data: line } },
+    ],
+    [
+      {
+        subject: subjects.orderStock(orderId),
+        event: { type: "stock.committed", data: { orderId, items } },
+      },
+      { subject: subjects.sku(SKU), event: { type: "stock.sold", data: line } },
+    ],
+  ];
+}
+
+/** Publishes an order.placed and times until inventory has answered it. */
+async function timeReservation(shop: Shop, orderId: string): Promise<number> {
+  const publisher = createEventPublisher({ js: shop.js, source: "/bench" });
+  const event = {
+    type: orderPlaced.type,
+    data: {
+      orderId,
+      userId: "u-bench",
+      items: [{ sku: SKU, quantity: 1, unitPriceCents: 100 }],
+      totalCents: 100,
+      paymentMethod: "visa",
+    },
+  };
+  const started = performance.now();
+  await publisher.publish(subjects.order(orderId), publisher.envelope(event, {}));
+  await waitFor(
+    async () =>
+      (await shop.jsm.direct
+        .getMessage(streams.inventory.name, { last_by_subj: subjects.orderStock(orderId) })
+        .catch(() => null)) ?? undefined,
+    { timeoutMs: 300_000, intervalMs: 5, message: `inventory to answer ${orderId}` },
+  );
+  return Math.round(performance.now() - started);
+}
