@@ -1,6 +1,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
+import { isAtLeast, MINIMUM_NATS_SERVER } from "../kit/nats/server-version.ts";
+
+export { isAtLeast };
 
 const ROOT = resolve(import.meta.dir, "../..");
 
@@ -8,7 +11,7 @@ const ROOT = resolve(import.meta.dir, "../..");
 export interface NatsVersions {
   /** The nats-server that CI installs and tests, dev and compose run. */
   server: string;
-  /** The oldest server the kit works with: atomic batch publish arrived in 2.12. */
+  /** The oldest server the kit works with (the kit's MINIMUM_NATS_SERVER). */
   serverMinimum: string;
   /** The `nats` CLI (natscli); v0.5.1 is known bad. */
   cli: string;
@@ -16,11 +19,11 @@ export interface NatsVersions {
 
 export function natsVersions(): NatsVersions {
   const { config } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
-    config: { natsServer: string; natsServerMinimum: string; natsCli: string };
+    config: { natsServer: string; natsCli: string };
   };
   return {
     server: config.natsServer,
-    serverMinimum: config.natsServerMinimum,
+    serverMinimum: MINIMUM_NATS_SERVER,
     cli: config.natsCli,
   };
 }
@@ -31,17 +34,6 @@ export const TOOLS_BIN = join(ROOT, ".tools", "bin");
 /** `"2.15.2"` from `nats-server: v2.15.2`, `v0.5.0`, `2.12.0-RC.1`...; undefined when there is none. */
 export function parseVersion(text: string): string | undefined {
   return /(\d+\.\d+\.\d+)/.exec(text)?.[1];
-}
-
-/** Numeric comparison of dotted versions: true when `version >= minimum`. */
-export function isAtLeast(version: string, minimum: string): boolean {
-  const a = version.split(".").map(Number);
-  const b = minimum.split(".").map(Number);
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    const diff = (a[i] ?? 0) - (b[i] ?? 0);
-    if (diff !== 0) return diff > 0;
-  }
-  return true;
 }
 
 /** How to get the pinned server, for messages that find none (or only an old one). */

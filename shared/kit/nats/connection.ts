@@ -7,6 +7,7 @@ import {
 import type { NatsConnection } from "@nats-io/nats-core";
 import { connect } from "@nats-io/transport-node";
 import type { Logger } from "../log/logger.ts";
+import { isAtLeast, MINIMUM_NATS_SERVER } from "./server-version.ts";
 
 /** A NATS connection with its JetStream handles and a live view of its state. */
 export interface NatsContext {
@@ -29,7 +30,8 @@ export interface ConnectOptions {
 /**
  * Connects and keeps reconnecting forever: the client's default gives up after 10 tries,
  * which would leave a service running but deaf. Resolves once the first connection is made
- * (it waits for the server to come up rather than failing start-up).
+ * (it waits for the server to come up rather than failing start-up). Rejects when the server
+ * is older than MINIMUM_NATS_SERVER, naming both versions.
  */
 export async function connectNats({
   url,
@@ -44,8 +46,16 @@ export async function connectNats({
     reconnectTimeWait: reconnectWaitMs,
     waitOnFirstConnect: true,
   });
+  const version = nc.info?.version ?? "unknown";
+  if (!isAtLeast(version, MINIMUM_NATS_SERVER)) {
+    await nc.close();
+    throw new Error(
+      `nats-server at ${nc.getServer()} is ${version}; this kit needs ${MINIMUM_NATS_SERVER} or newer ` +
+        "(atomic batch publish, batch direct get). Point NATS_URL at a current server; `npm run dev` starts one.",
+    );
+  }
   let connected = true;
-  logger.info({ server: nc.getServer() }, "connected to NATS");
+  logger.info({ server: nc.getServer(), version }, "connected to NATS");
   (async () => {
     for await (const status of nc.status()) {
       if (status.type === "disconnect") {
