@@ -5,7 +5,8 @@
  * (`npm test -- shared/testing`, `npm test -- -t "ships"`).
  *
  * Exits with bun test's exit code. A run that reports no test, or that fails without a failing
- * test (a file that does not load, a crash), counts as one failure and exits non-zero.
+ * test (a file that does not load, a crash), counts as one failure and exits non-zero. Skipped
+ * and todo tests are printed and fail the run: nothing may pass by not running.
  */
 import { resolve } from "node:path";
 
@@ -34,8 +35,14 @@ const bunExitCode = await child.exited;
 const summary = stripAnsi(tail);
 const passed = countOf(summary, "pass");
 let failed = countOf(summary, "fail");
+const notRun = countOf(summary, "skip") + countOf(summary, "todo");
 let exitCode = bunExitCode;
 if (exitCode !== 0 && failed === 0) failed = 1;
+if (notRun > 0) {
+  console.error(`${notRun} test(s) skipped or todo: every test must run`);
+  failed += notRun;
+  exitCode = exitCode || 1;
+}
 if (passed + failed === 0) {
   failed = 1;
   exitCode = exitCode || 1;
@@ -45,7 +52,7 @@ console.log(`${passed} passed, ${failed} failed`);
 process.exit(exitCode);
 
 /** Reads a summary line such as ` 12 pass` or ` 1 fail`; 0 when bun did not print it. */
-function countOf(text: string, word: "pass" | "fail"): number {
+function countOf(text: string, word: "pass" | "fail" | "skip" | "todo"): number {
   const matches = [...text.matchAll(new RegExp(`^\\s*(\\d+) ${word}$`, "gm"))];
   const last = matches.at(-1);
   return last === undefined ? 0 : Number(last[1]);

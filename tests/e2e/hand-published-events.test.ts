@@ -51,13 +51,14 @@ test("a plain JSON event published by hand is processed; a malformed one is dead
     },
     { message: "the malformed event in DEADLETTER" },
   );
-  expect(letters[0].event).toMatchObject({
+  const [letter] = letters;
+  expect(letter?.event).toMatchObject({
     stream: "INVENTORY",
     subject: "inventory.sku.cli-tea",
     code: "event.malformed",
   });
-  expect(letters[0].event.reason).toContain("not valid JSON");
-  expect(letters[0].event.streamSequence).toBe(1);
+  expect(letter?.event.reason).toContain("not valid JSON");
+  expect(letter?.event.streamSequence).toBe(1);
 
   // Consumers kept going: an order-side reaction to the catalog still works afterwards.
   const user = await shop.call("users", "POST", "/users", {
