@@ -5,6 +5,7 @@ import { createOrderReader } from "./app/read-order.ts";
 import { configSchema } from "./config.ts";
 import { schema } from "./db/schema.ts";
 import { paymentDecider } from "./domain/payment.ts";
+import { createHttpGateway } from "./gateway/http-gateway.ts";
 import { createSimulatedGateway } from "./gateway/simulated-gateway.ts";
 import { onOrderCancelled } from "./handlers/on-order-cancelled.ts";
 import { onStockReserved } from "./handlers/on-stock-reserved.ts";
@@ -27,12 +28,22 @@ runService(
   },
   async (kit, config) => {
     await kit.project(paymentsProjection);
+    const gateway = config.PAYMENT_GATEWAY_URL
+      ? createHttpGateway({
+          url: config.PAYMENT_GATEWAY_URL,
+          timeoutMs: config.PAYMENT_GATEWAY_TIMEOUT_MS,
+        })
+      : createSimulatedGateway({
+          limitCents: config.PAYMENT_LIMIT_CENTS,
+          declinedMethods: config.PAYMENT_DECLINED_METHODS,
+        });
+    kit.logger.info(
+      { gateway: config.PAYMENT_GATEWAY_URL ?? "simulated, in this process" },
+      "charging through the payment gateway",
+    );
     const deps: PaymentDeps = {
       payments: kit.aggregateStore(paymentDecider, streams.payments.name),
-      gateway: createSimulatedGateway({
-        limitCents: config.PAYMENT_LIMIT_CENTS,
-        declinedMethods: config.PAYMENT_DECLINED_METHODS,
-      }),
+      gateway,
       readOrder: createOrderReader(kit.nats, kit.registry),
     };
     addPaymentRoutes(kit.app, { db: kit.store.read });
