@@ -1,4 +1,6 @@
 import { afterAll, beforeAll } from "bun:test";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import {
   DeliverPolicy,
   type JetStreamClient,
@@ -32,8 +34,18 @@ export interface Shop {
   jsm: JetStreamManager;
   data: TempDir;
   services: Record<ServiceName, ServiceProcessHandle>;
+  /** Every process of each service started: `[0]` is `services[name]`; see `replicas` in `startShop`. */
+  replicas: Record<ServiceName, ServiceProcessHandle[]>;
   call<T = any>(
     service: ServiceName,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }>;
+  /** As `call`, on process `index` of the service (0 is `services[service]`). */
+  callAt<T = any>(
+    service: ServiceName,
+    index: number,
     method: string,
     path: string,
     body?: unknown,
@@ -43,38 +55,58 @@ export interface Shop {
 
 /**
  * The whole shop as in production: a harness nats-server, and each service as its own
- * process on a free port with its SQLite file in a temp folder.
+ * process on a free port with its SQLite file in a temp folder. `replicas` runs more than one
+ * process of a service (each with its own port and data folder, all sharing the broker's
+ * durable consumers), as a scaled-out deployment does.
  */
 export async function startShop(
   env: Partial<Record<ServiceName | "all", Record<string, string>>> = {},
   only: readonly ServiceName[] = SERVICE_NAMES,
-  options: { nats?: NatsServerOptions } = {},
+  options: { nats?: NatsServerOptions; replicas?: Partial<Record<ServiceName, number>> } = {},
 ): Promise<Shop> {
   const nats = await startNatsServer(options.nats);
   const data = createTempDir("shop-e2e-");
   const nc = await connect({ servers: nats.url });
   const services = {} as Record<ServiceName, ServiceProcessHandle>;
+  const replicas = Object.fromEntries(only.map((name) => [name, []])) as unknown as Record<
+    ServiceName,
+    ServiceProcessHandle[]
+  >;
+  const startReplica = async (name: ServiceName, index: number) => {
+    const port = await getFreePort();
+    const dataDir = index === 0 ? data.path : join(data.path, `${name}-${index}`);
+    mkdirSync(dataDir, { recursive: true });
+    const started = await startServiceProcess({
+      name: index === 0 ? name : `${name}#${index}`,
+      entry: serviceEntry(name),
+      port,
+      env: {
+        NATS_URL: nats.url,
+        PORT: String(port),
+        DATA_DIR: dataDir,
+        LOG_LEVEL: "warn",
+        ...env.all,
+        ...env[name],
+      },
+    });
+    replicas[name][index] = started;
+    if (index === 0) services[name] = started;
+  };
   try {
-    await Promise.all(
-      only.map(async (name) => {
-        const port = await getFreePort();
-        services[name] = await startServiceProcess({
-          name,
-          entry: serviceEntry(name),
-          port,
-          env: {
-            NATS_URL: nats.url,
-            PORT: String(port),
-            DATA_DIR: data.path,
-            LOG_LEVEL: "warn",
-            ...env.all,
-            ...env[name],
-          },
-        });
-      }),
+    // Settled, not raced: a process still starting when another fails is stopped below too.
+    const outcomes = await Promise.allSettled(
+      only.flatMap((name) =>
+        Array.from({ length: options.replicas?.[name] ?? 1 }, (_, index) =>
+          startReplica(name, index),
+        ),
+      ),
     );
+    const failed = outcomes.find(
+      (outcome): outcome is PromiseRejectedResult => outcome.status === "rejected",
+    );
+    if (failed) throw failed.reason;
   } catch (err) {
-    await Promise.all(Object.values(services).map((s) => s.kill()));
+    await Promise.all(Object.values(replicas).flatMap((all) => all.map((s) => s.kill())));
     await nc.close();
     await nats.cleanup();
     data.cleanup();
@@ -87,9 +119,19 @@ export async function startShop(
     jsm: await jetstreamManager(nc),
     data,
     services,
+    replicas,
     call: (service, method, path, body) => requestJson(services[service].url, method, path, body),
+    callAt(service, index, method, path, body) {
+      const replica = replicas[service]?.[index];
+      if (!replica) throw new Error(`no process ${index} of ${service} in this shop`);
+      return requestJson(replica.url, method, path, body);
+    },
     async stop() {
-      await Promise.all(Object.values(services).map((s) => (s.isRunning() ? s.stop() : undefined)));
+      await Promise.all(
+        Object.values(replicas).flatMap((all) =>
+          all.map((s) => (s.isRunning() ? s.stop() : undefined)),
+        ),
+      );
       await nc.close();
       await nats.cleanup();
       data.cleanup();
@@ -163,18 +205,20 @@ export async function stockProduct(shop: Shop, sku: string, priceCents: number, 
 }
 
 /**
- * Places an order, retrying while orders has not yet learned the user or the SKUs from
- * their streams (its read models are eventually consistent, as a client would see them).
+ * Places an order (through orders process `ordersProcess`, the first by default), retrying
+ * while orders has not yet learned the user or the SKUs from their streams (its read models
+ * are eventually consistent, as a client would see them).
  */
 export async function placeOrder(
   shop: Shop,
   userId: string,
   items: { sku: string; quantity: number }[],
   paymentMethod = "visa",
+  ordersProcess = 0,
 ) {
   return waitFor(
     async () => {
-      const { status, body } = await shop.call("orders", "POST", "/orders", {
+      const { status, body } = await shop.callAt("orders", ordersProcess, "POST", "/orders", {
         userId,
         items,
         paymentMethod,
