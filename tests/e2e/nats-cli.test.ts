@@ -361,13 +361,10 @@ describe("the README's nats CLI section, run against a running shop", () => {
     expect(tea).toMatchObject({ available: 8, reserved: 0, sold: 2 });
   }, 60_000);
 
-  // Known bug, reported with this test (see the commit that added it): inventory decides an
-  // order's reservation on cached sku state, and takes an uncached sku to be new (empty). A
-  // rejection appends only to the order's subject, so no sku guard ever corrects that stale
-  // view: units restocked by anyone but this inventory process (nats pub, another replica, or
-  // this one before a restart) are "0 available" until something else loads the sku. When that
-  // is fixed this test starts failing: make it an ordinary test.
-  test.failing("an order for units restocked with nats pub is confirmed", async () => {
+  // Units restocked by anyone but this inventory process (here nats pub) are not in its cache:
+  // a rejection guards only the order's subject, so the aggregate store re-reads every sku a
+  // decision reads but does not write before it trusts the decision.
+  test("an order for units restocked with nats pub is confirmed", async () => {
     const order = await settledOrder(shop, seen.cliOrderId);
     expect(order).toMatchObject({ status: "confirmed", totalCents: 300 });
   }, 30_000);

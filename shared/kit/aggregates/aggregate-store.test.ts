@@ -406,3 +406,20 @@ describe("snapshots", () => {
     expect(other.folded.calls).toBe(230);
   });
 });
+
+describe("aggregates a decision reads but does not write", () => {
+  test("are re-read first: another process's append to them is never decided around", async () => {
+    const [source, target] = ["test.claims.readonly.source", "test.claims.readonly.target"];
+    const store = await storeOnOwnConnection(claimDecider, "reads-only");
+    const other = await storeOnOwnConnection(claimDecider, "reads-only-other");
+    await store.load(source); // cached: unclaimed, version 0
+    await other.handle(source, { type: "Claim", by: "other" });
+    // Claims target only if source is still unclaimed; source itself is not written.
+    const claimIfFree = (states: ReadonlyMap<string, ClaimState>) =>
+      states.get(source)?.claimedBy === null
+        ? [{ subject: target, event: { type: "test.claimed", data: { by: "me" } } }]
+        : [];
+    await store.handleAcross([source, target], claimIfFree);
+    expect(await storedOn(target)).toHaveLength(0);
+  });
+});

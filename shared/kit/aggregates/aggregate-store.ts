@@ -56,7 +56,9 @@ export interface AggregateStore<Command, State> {
   /**
    * One decision over several aggregates: `decide` sees each subject's state and returns events
    * tagged with their subject, all appended in one atomic batch in which each subject is guarded
-   * by its own version. Conflicts are retried as in `handle`. Resolves with the new states.
+   * by its own version. Aggregates the decision reads but does not append to are re-read before
+   * the batch is sent, since no guard covers them. Conflicts are retried as in `handle`.
+   * Resolves with the new states.
    * Throws conflict `aggregate.subjects-changed` when `decide` appends to a subject it was not
    * given (the caller chose the subjects from state that has since changed: choose again).
    */
@@ -229,8 +231,12 @@ export function createAggregateStore<Command, Event extends DomainEvent, State>(
       if (!(await caughtUp(subjects, loaded))) return attempt(subjects, decide, meta);
       throw err;
     }
-    // Likewise for a no-op: appending nothing would never meet the broker's guard.
-    if (decided.length === 0 && !(await caughtUp(subjects, loaded)))
+    // Likewise for every aggregate the decision read but does not append to (all of them, for
+    // a no-op): the broker guards only subjects written in the batch, so a stale view of the
+    // others (say a sku restocked by another process) would go unnoticed. Check their tails.
+    const written = new Set(decided.map((d) => d.subject));
+    const unguarded = subjects.filter((subject) => !written.has(subject));
+    if (unguarded.length > 0 && !(await caughtUp(unguarded, loaded)))
       return attempt(subjects, decide, meta);
     const guarded = new Set<string>();
     const appends: Append[] = decided.map(({ subject, event }, i) => {

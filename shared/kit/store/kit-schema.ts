@@ -41,3 +41,14 @@ export const kitProjectionEvents = sqliteTable(
     index("kit_projection_events_stored_at").on(t.projection, t.storedAt),
   ],
 );
+
+/**
+ * The stream each read model in this database was built from, identified by its creation time
+ * on the broker: a database built from another broker's (or a since recreated) stream must not
+ * be read as if it were this one's.
+ */
+export const kitStreamSources = sqliteTable("kit_stream_sources", {
+  stream: text("stream").primaryKey(),
+  streamCreated: text("stream_created").notNull(),
+  recordedAt: text("recorded_at").notNull(),
+});
