@@ -67,7 +67,7 @@ const consumer = (
   stream: StreamSpec,
   durable: string,
   description: string,
-  settings: Partial<Pick<ConsumerSpec, "filterSubject" | "maxDeliver" | "retryDelaysMs">> = {},
+  settings: Partial<Pick<ConsumerSpec, "filterSubject" | "retry">> = {},
 ): ConsumerSpec => ({
   stream: stream.name,
   durable,
@@ -110,7 +110,7 @@ export const consumers = {
     streams.orders,
     "notifications-on-orders",
     "Tells customers their order was confirmed or cancelled.",
-    // Waits up to ~2.5 minutes for the recipient (its own read model of USERS) or the webhook.
-    { maxDeliver: 10, retryDelaysMs: [200, 1_000, 5_000, 15_000, 30_000] },
+    // Waits for the recipient (its own read model of USERS) or the webhook: the kit's
+    // default retry horizon (10 minutes) covers both.
   ),
 } as const satisfies Record<string, ConsumerSpec>;

@@ -20,6 +20,7 @@ export {
   intFromEnv,
   loadConfig,
 } from "./config/load-config.ts";
+export { consumersReadiness } from "./consumers/consumer-readiness.ts";
 export {
   DEAD_LETTER_STREAM,
   type DeadLetter,
@@ -29,10 +30,18 @@ export {
 export {
   type ConsumerContext,
   type ConsumerDefinition,
+  type ConsumerHealth,
+  type ConsumerOptions,
   type MessageContext,
   type RunningConsumer,
   startConsumer,
 } from "./consumers/durable-consumer.ts";
+export {
+  DEFAULT_RETRY_POLICY,
+  type RetryPolicy,
+  retryDelayMs,
+  retryPolicy,
+} from "./consumers/retry-policy.ts";
 export {
   AppError,
   conflict,
@@ -56,6 +65,7 @@ export {
   decodeCloudEvent,
   decodeEvent,
   encodeEvent,
+  isUnknownVersion,
   STRUCTURED_CONTENT_TYPE,
   toEnvelope,
 } from "./events/codec.ts";
@@ -78,6 +88,7 @@ export {
   createHttpApp,
   DEFAULT_MAX_BODY_BYTES,
   type HttpApp,
+  type ReadinessCheck,
   type ReadinessChecks,
 } from "./http/create-http-app.ts";
 export {
@@ -120,5 +131,5 @@ export {
 export { readCheckpoint, saveCheckpoint } from "./store/checkpoints.ts";
 export { kitCheckpoints, kitProcessedEvents } from "./store/kit-schema.ts";
 export { chooseDriver, openStore } from "./store/open-store.ts";
-export { markProcessed, wasProcessed } from "./store/processed-events.ts";
+export { markProcessed, pruneProcessed, wasProcessed } from "./store/processed-events.ts";
 export { prepared, type SqliteDb, type Store, type StoreDriver } from "./store/store.ts";

@@ -1,7 +1,12 @@
 import { describe, expect, test } from "bun:test";
+import { waitUntil } from "@shop/shared/testing";
 import { createConsumerTestBed } from "../fixtures/consumer-test-bed.ts";
 import { counterValue } from "../fixtures/metric-value.ts";
-import { readDeadLetters, testConsumer } from "../fixtures/test-events.ts";
+import { readDeadLetters, testConsumer, testTopology } from "../fixtures/test-events.ts";
+import { createHttpApp } from "../http/create-http-app.ts";
+import { createLogger } from "../log/logger.ts";
+import { ensureTopology } from "../nats/topology.ts";
+import { consumersReadiness } from "./consumer-readiness.ts";
 import { DEAD_LETTER_STREAM, deadLetterSubject } from "./dead-letter.ts";
 
 const bed = createConsumerTestBed();
@@ -35,5 +40,58 @@ describe("dead letters are always storable", () => {
     await waitSettled(spec, later.sequence);
     expect(await tallyOf(store, "after")).toEqual({ key: "after", total: 2, applied: 1 });
     expect(await counterValue(metrics.deadLettered, { consumer: "oversized" })).toBe(1);
+  });
+
+  test("when even the dead letter cannot be stored, the message is kept and retried with backoff, and readiness, metrics say so until it is stored", async () => {
+    const spec = testConsumer("unstorable", "test.unstorable.>", {
+      retry: { initialDelayMs: 100, multiplier: 2, maxDelayMs: 2_000, jitter: 0 },
+    });
+    const running = await run(spec, [recordNote("unstorable")]);
+    const { consumer, metrics } = running;
+    const app = createHttpApp({
+      service: "consumer-test",
+      logger: createLogger({ service: "consumer-test", level: "silent" }),
+      metrics,
+      readiness: () => ({ consumers: consumersReadiness([consumer]) }),
+    });
+    await bed.nats.jsm.streams.delete(DEAD_LETTER_STREAM.name);
+    try {
+      const poison = await bed.nats.js.publish("test.unstorable.a", "{ not json");
+      const failuresAt: number[] = [];
+      const started = performance.now();
+      while (performance.now() - started < 2_000) {
+        const failures = await counterValue(metrics.deadLetterFailures, { consumer: "unstorable" });
+        while (failuresAt.length < failures) failuresAt.push(performance.now());
+        await Bun.sleep(10);
+      }
+      // Retried, with growing delays (100, 200, 400, 800 ms...): never a tight loop.
+      expect(failuresAt.length).toBeGreaterThanOrEqual(3);
+      expect(failuresAt.length).toBeLessThanOrEqual(6);
+      const gaps = failuresAt.slice(1).map((at, i) => at - (failuresAt[i] as number));
+      expect(gaps.at(-1) as number).toBeGreaterThan((gaps[0] as number) * 2);
+      expect(consumer.health().ok).toBe(false);
+      const ready = await app.request("/health/ready");
+      expect(ready.status).toBe(503);
+      const body = (await ready.json()) as {
+        checks: { consumers: boolean };
+        reasons: { consumers: string };
+      };
+      expect(body.checks.consumers).toBe(false);
+      expect(body.reasons.consumers).toContain("unstorable: cannot store dead letters");
+      expect(body.reasons.consumers).toContain(`stream sequence ${poison.seq}`);
+      expect(await counterValue(metrics.deadLettered, { consumer: "unstorable" })).toBe(0);
+
+      await ensureTopology(bed.nats.jsm, testTopology());
+      const [letter] = await readDeadLetters(bed.nats, "unstorable", 1);
+      expect(letter).toMatchObject({ code: "event.malformed", streamSequence: poison.seq });
+      await waitUntil(() => consumer.health().ok, { message: "the consumer to report healthy" });
+      expect((await app.request("/health/ready")).status).toBe(200);
+      const later = await bed.publisher.publish("test.unstorable.a", note("later", 1));
+      await waitSettled(spec, later.sequence);
+      expect(await tallyOf(running.store, "later")).toEqual({ key: "later", total: 1, applied: 1 });
+      expect(await counterValue(metrics.deadLettered, { consumer: "unstorable" })).toBe(1);
+    } finally {
+      await ensureTopology(bed.nats.jsm, testTopology());
+    }
   });
 });

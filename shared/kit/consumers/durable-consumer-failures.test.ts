@@ -81,7 +81,9 @@ describe("poison messages", () => {
 
 describe("failing handlers", () => {
   test("a transient failure is retried after the configured delays, then applied once", async () => {
-    const spec = testConsumer("transient", "test.transient.>", { retryDelaysMs: [300, 500] });
+    const spec = testConsumer("transient", "test.transient.>", {
+      retry: { initialDelayMs: 300, multiplier: 2, jitter: 0 },
+    });
     const attempts: { at: number; deliveries: number }[] = [];
     const { store, metrics } = await run(spec, [
       recordNote("transient", ({ deliveries }) => {
@@ -96,7 +98,7 @@ describe("failing handlers", () => {
     expect(attempts.map((a) => a.deliveries)).toEqual([1, 2, 3]);
     const [first, second, third] = attempts.map((a) => a.at) as [number, number, number];
     expect(second - first).toBeGreaterThanOrEqual(300);
-    expect(third - second).toBeGreaterThanOrEqual(500);
+    expect(third - second).toBeGreaterThanOrEqual(600);
     // The failed attempts' writes were rolled back: one row, one application.
     expect(await receivedIds(store)).toEqual([event.id]);
     expect(await tallyOf(store, "flaky")).toEqual({ key: "flaky", total: 4, applied: 1 });
@@ -108,7 +110,9 @@ describe("failing handlers", () => {
   });
 
   test("an unavailable AppError counts as transient and is retried", async () => {
-    const spec = testConsumer("unavailable", "test.unavailable.>", { retryDelaysMs: [50] });
+    const spec = testConsumer("unavailable", "test.unavailable.>", {
+      retry: { initialDelayMs: 50 },
+    });
     let calls = 0;
     const { store, metrics } = await run(spec, [
       recordNote("unavailable", () => {
@@ -124,13 +128,16 @@ describe("failing handlers", () => {
     expect(await counterValue(metrics.deadLettered, {})).toBe(0);
   });
 
-  test("a handler that always fails is dead-lettered after maxDeliver deliveries", async () => {
-    const spec = testConsumer("doomed", "test.doomed.>", { maxDeliver: 3, retryDelaysMs: [100] });
-    let doomedCalls = 0;
+  test("a handler that always fails is retried with backoff until the horizon, then dead-lettered", async () => {
+    const horizonMs = 700;
+    const spec = testConsumer("doomed", "test.doomed.>", {
+      retry: { initialDelayMs: 50, multiplier: 2, maxDelayMs: 400, jitter: 0.2, horizonMs },
+    });
+    const attempts: number[] = [];
     const { store, metrics } = await run(spec, [
       recordNote("doomed", ({ position }) => {
         if (position.subject !== "test.doomed.a") return;
-        doomedCalls += 1;
+        attempts.push(performance.now());
         throw new Error("database on fire");
       }),
     ]);
@@ -143,17 +150,23 @@ describe("failing handlers", () => {
       code: "handler.failed",
       subject: "test.doomed.a",
       streamSequence: doomed.sequence,
-      deliveries: 3,
+      deliveries: attempts.length,
     });
-    expect(letter?.reason).toMatch(/after 3 deliveries/);
+    expect(letter?.reason).toMatch(new RegExp(`after ${attempts.length} deliveries over`));
     expect(letter?.reason).toContain("database on fire");
+    // Retried for the whole horizon, with delays that grow: backoff, not a fixed pace.
+    const first = attempts[0] as number;
+    expect((attempts.at(-1) as number) - first).toBeGreaterThanOrEqual(horizonMs);
+    const gaps = attempts.slice(1).map((at, i) => at - (attempts[i] as number));
+    expect(gaps.length).toBeGreaterThanOrEqual(3);
+    expect(gaps.at(-1) as number).toBeGreaterThan((gaps[0] as number) * 2);
+    expect(attempts.length).toBeLessThan(10);
 
     await waitSettled(spec, survivorAck.sequence);
-    expect(doomedCalls).toBe(3);
     expect(await receivedIds(store)).toEqual([survivor.id]);
     expect(await tallyOf(store, "doomed")).toBeUndefined();
     expect(await counterValue(metrics.failed, { consumer: "doomed", code: "handler.failed" })).toBe(
-      3,
+      attempts.length,
     );
     expect(
       await counterValue(metrics.deadLettered, { consumer: "doomed", code: "handler.failed" }),

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { headers } from "@nats-io/nats-core";
 import { encodeEvent } from "../events/codec.ts";
 import { on } from "../events/on-event.ts";
 import { createConsumerTestBed, type Handler } from "../fixtures/consumer-test-bed.ts";
@@ -32,6 +33,42 @@ describe("idempotency", () => {
     expect(await receivedIds(store)).toEqual([event.id]);
     expect(await counterValue(metrics.handled, { consumer: "once" })).toBe(2);
     expect(await counterValue(metrics.deadLettered, { consumer: "once" })).toBe(0);
+  });
+
+  test("the same CloudEvents id republished without Nats-Msg-Id, in either mode, is handled once", async () => {
+    const spec = testConsumer("same-id", "test.same-id.>");
+    const { store, metrics } = await run(spec, [recordNote("same-id")]);
+    const event = note("same", 4);
+    await bed.publisher.publish("test.same-id.a", event);
+    // Structured mode with no headers at all, as a hand-written producer would.
+    await bed.nats.js.publish("test.same-id.a", encodeEvent(event).payload);
+    // Binary mode: attributes as ce-* headers, the data alone as the payload.
+    const binary = headers();
+    binary.set("ce-specversion", "1.0");
+    binary.set("ce-id", event.id);
+    binary.set("ce-type", event.type);
+    binary.set("ce-source", "/elsewhere");
+    binary.set("content-type", "application/json");
+    const last = await bed.nats.js.publish("test.same-id.a", JSON.stringify(event.data), {
+      headers: binary,
+    });
+
+    await waitSettled(spec, last.seq);
+    expect(await receivedIds(store)).toEqual([event.id]);
+    expect(await tallyOf(store, "same")).toEqual({ key: "same", total: 4, applied: 1 });
+    expect(await counterValue(metrics.handled, { consumer: "same-id" })).toBe(3);
+  });
+
+  test("a message whose ce-type the consumer does not handle is skipped without being decoded", async () => {
+    const spec = testConsumer("by-header", "test.by-header.>");
+    const { metrics } = await run(spec, []);
+    const typed = headers();
+    typed.set("ce-type", noteRecorded.type);
+    // Not even JSON: decoding it would dead-letter it.
+    const ack = await bed.nats.js.publish("test.by-header.a", "{ not decoded", { headers: typed });
+    await waitSettled(spec, ack.seq);
+    expect(await counterValue(metrics.deadLettered, {})).toBe(0);
+    expect(await counterValue(metrics.handled, {})).toBe(0);
   });
 
   test("events of a type the consumer has no handler for are acknowledged and skipped", async () => {

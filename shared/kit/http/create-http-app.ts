@@ -7,8 +7,11 @@ import type { Logger } from "../log/logger.ts";
 import type { ServiceMetrics } from "../metrics/metrics.ts";
 import { problemResponse, renderError } from "./problem.ts";
 
-/** Named readiness checks; the service is ready when all are true. */
-export type ReadinessChecks = () => Record<string, boolean>;
+/** One readiness check: passing (`true`), failing (`false`), or failing with the reason why. */
+export type ReadinessCheck = boolean | { ready: false; reason: string };
+
+/** Named readiness checks; the service is ready when all pass. */
+export type ReadinessChecks = () => Record<string, ReadinessCheck>;
 
 export interface HttpAppOptions {
   service: string;
@@ -36,10 +39,10 @@ export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * A Hono app with what every service answers: `GET /health/live`, `GET /health/ready`
- * (503 naming the failing checks), `GET /metrics` (Prometheus text), `GET /openapi.json`,
- * an `x-request-id` on every response, request logs and metrics, zod-validated input
- * whose failures answer 422, a body limit (413), and every error as `application/problem+json`
- * (a 503 with `Retry-After`).
+ * (503 naming the failing checks, and under `reasons` why, for checks that say),
+ * `GET /metrics` (Prometheus text), `GET /openapi.json`, an `x-request-id` on every
+ * response, request logs and metrics, zod-validated input whose failures answer 422, a body
+ * limit (413), and every error as `application/problem+json` (a 503 with `Retry-After`).
  * Routes are added by the service with `app.openapi(createRoute(...), handler)`.
  */
 export function createHttpApp({
@@ -107,9 +110,16 @@ export function createHttpApp({
 
   app.get("/health/live", (c) => c.json({ status: "ok" }));
   app.get("/health/ready", (c) => {
-    const checks = readiness();
+    const results = Object.entries(readiness());
+    const checks = Object.fromEntries(results.map(([name, result]) => [name, result === true]));
+    const reasons = Object.fromEntries(
+      results.flatMap(([name, result]) =>
+        typeof result === "object" ? [[name, result.reason]] : [],
+      ),
+    );
     const ready = Object.values(checks).every(Boolean);
-    return c.json({ status: ready ? "ready" : "not-ready", checks }, ready ? 200 : 503);
+    const body = { status: ready ? "ready" : "not-ready", checks, ...(ready ? {} : { reasons }) };
+    return c.json(body, ready ? 200 : 503);
   });
   app.get("/metrics", async (c) =>
     c.body(await metrics.registry.metrics(), 200, { "content-type": metrics.registry.contentType }),

@@ -6,6 +6,10 @@ export interface ServiceMetrics {
   handled: Counter<"consumer" | "type">;
   failed: Counter<"consumer" | "type" | "code">;
   deadLettered: Counter<"consumer" | "code">;
+  /** Dead letters a consumer could not store (each attempt counts); the message is kept and retried. */
+  deadLetterFailures: Counter<"consumer">;
+  /** Messages put back to wait without failing: an unknown event version, an earlier message of the subject retrying. */
+  deferred: Counter<"consumer" | "code">;
   handlerDuration: Histogram<"consumer">;
   httpRequests: Counter<"method" | "route" | "status">;
   httpDuration: Histogram<"method" | "route">;
@@ -71,6 +75,18 @@ export function createMetrics({
     deadLettered: new Counter({
       name: "messages_dead_lettered_total",
       help: "Messages moved to the dead-letter stream.",
+      labelNames: ["consumer", "code"],
+      registers,
+    }),
+    deadLetterFailures: new Counter({
+      name: "dead_letter_failures_total",
+      help: "Attempts to store a dead letter that failed; the message is kept and retried.",
+      labelNames: ["consumer"],
+      registers,
+    }),
+    deferred: new Counter({
+      name: "messages_deferred_total",
+      help: "Messages put back to wait without failing (unknown event version, subject order).",
       labelNames: ["consumer", "code"],
       registers,
     }),

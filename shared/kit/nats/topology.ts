@@ -9,6 +9,7 @@ import {
   StorageType,
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/nats-core";
+import type { RetryPolicy } from "../consumers/retry-policy.ts";
 
 /** A stream declared as code, beside the contracts whose events it stores. */
 export interface StreamSpec {
@@ -31,17 +32,17 @@ export interface ConsumerSpec {
   description: string;
   /** How long the server waits for an ack before redelivering (default 10 s): what a crashed consumer costs in latency. */
   ackWaitMs?: number;
-  /** Deliveries before the kit dead-letters the message (default 5). */
-  maxDeliver?: number;
-  /** Delays for `nak(delay)` on the 1st, 2nd... failure; the last one repeats. */
-  retryDelaysMs?: number[];
+  /**
+   * How the kit retries a message whose handler fails transiently (`nak(delay)`, exponential
+   * backoff with jitter) and for how long before dead-lettering it; unset fields take
+   * DEFAULT_RETRY_POLICY (10 minutes: a 5-minute outage passes without a dead letter).
+   */
+  retry?: Partial<RetryPolicy>;
   /** Messages in flight for this consumer (server default 1000). */
   maxAckPending?: number;
 }
 
 export const DEFAULT_ACK_WAIT_MS = 10_000;
-export const DEFAULT_MAX_DELIVER = 5;
-export const DEFAULT_RETRY_DELAYS_MS = [200, 1_000, 5_000, 15_000];
 
 const isNotFound = (err: unknown) =>
   err instanceof JetStreamApiError &&
@@ -93,8 +94,8 @@ export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec):
     deliver_policy: DeliverPolicy.All,
     filter_subject: spec.filterSubject,
     ack_wait: nanos(spec.ackWaitMs ?? DEFAULT_ACK_WAIT_MS),
-    // Unlimited on the server: the kit counts deliveries itself and dead-letters past
-    // `maxDeliver`, so a message whose dead-lettering failed is still redelivered, not dropped.
+    // Unlimited on the server: the kit dead-letters past its retry horizon, so a message
+    // whose dead-lettering failed is still redelivered, not dropped.
     max_deliver: -1,
     max_ack_pending: spec.maxAckPending ?? 1_000,
   };

@@ -6,6 +6,7 @@ import {
 } from "../aggregates/aggregate-store.ts";
 import type { Decider } from "../aggregates/decider.ts";
 import type { BaseConfig } from "../config/load-config.ts";
+import { consumersReadiness } from "../consumers/consumer-readiness.ts";
 import {
   type ConsumerDefinition,
   type RunningConsumer,
@@ -26,7 +27,6 @@ import {
 } from "../projections/projection.ts";
 import { openStore } from "../store/open-store.ts";
 import type { Store } from "../store/store.ts";
-import { verifyStreamSource } from "../store/stream-sources.ts";
 
 type Schema = Record<string, unknown>;
 
@@ -94,6 +94,7 @@ export async function startService<S extends Schema>(
     nats: state.nats(),
     wired: state.wired,
     projectionsCaughtUp: projections.every((p) => p.caughtUp()),
+    consumers: consumersReadiness(consumers),
     accepting: !state.stopping,
   });
   // Until wiring is done, unknown routes answer 503 + Retry-After: a 404 would look final.
@@ -218,12 +219,6 @@ export async function startService<S extends Schema>(
         logger,
       }),
     project: async (definition) => {
-      const { created } = await natsContext.jsm.streams.info(definition.stream);
-      await verifyStreamSource(readyStore as Store<Schema>, {
-        stream: definition.stream,
-        created,
-        database: databaseUrl,
-      });
       const projection = await startProjection(definition, common);
       projections.push(projection);
       return projection;
