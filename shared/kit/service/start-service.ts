@@ -27,6 +27,7 @@ import {
 } from "../projections/projection.ts";
 import { openStore } from "../store/open-store.ts";
 import type { Store } from "../store/store.ts";
+import { verifyStreamSource } from "../store/stream-sources.ts";
 
 type Schema = Record<string, unknown>;
 
@@ -219,6 +220,12 @@ export async function startService<S extends Schema>(
         logger,
       }),
     project: async (definition) => {
+      const { created } = await natsContext.jsm.streams.info(definition.stream);
+      await verifyStreamSource(readyStore as Store<Schema>, {
+        stream: definition.stream,
+        created,
+        database: databaseUrl,
+      });
       const projection = await startProjection(definition, common);
       projections.push(projection);
       return projection;
