@@ -51,14 +51,16 @@ runService(
       now: () => new Date(),
     };
     addOrderRoutes(kit.app, deps);
-    // Default effects ("database"), not "events": holding the writer lets the saga's reactions go
-    // ahead of new commands when this process is busy (BENCHMARKS.md: 79 vs 45 orders/s).
+    // "events": these handlers append to orders over the network, so they must not hold the
+    // SQLite writer (a "database" consumer's handlers share group commits).
     await kit.consume({
       spec: consumers.ordersOnInventory,
+      effects: "events",
       handlers: [onStockRejected(deps)],
     });
     await kit.consume({
       spec: consumers.ordersOnPayments,
+      effects: "events",
       handlers: [onPaymentCaptured(deps), onPaymentDeclined(deps)],
     });
     kit.every(config.ORDER_TIMEOUT_SWEEP_MS, "expire-orders", () =>
