@@ -1,6 +1,13 @@
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ensureNats } from "./ensure-nats.ts";
-import { ROOT, SERVICES, serviceEntry, servicePort } from "./services.ts";
+import {
+  CARD_GATEWAY,
+  cardGatewayPort,
+  ROOT,
+  SERVICES,
+  serviceEntry,
+  servicePort,
+} from "./services.ts";
 
 export interface RunMode {
   /** Restart a service when its files change (dev). */
@@ -28,24 +35,37 @@ export async function runServices(mode: RunMode): Promise<void> {
     explicit: process.env.NATS_URL !== undefined,
   });
 
-  const colors = [36, 35, 33, 32, 34];
-  const children = selected.map((service, i) => {
+  // Payments charges through the card gateway, started here unless PAYMENT_GATEWAY_URL names one.
+  const withGateway =
+    selected.some((s) => s.name === "payments") && process.env.PAYMENT_GATEWAY_URL === undefined;
+  const gatewayEnv: Record<string, string> = withGateway
+    ? { PAYMENT_GATEWAY_URL: `http://127.0.0.1:${cardGatewayPort()}` }
+    : {};
+  const processes = [
+    ...(withGateway ? [{ ...CARD_GATEWAY, port: cardGatewayPort() }] : []),
+    ...selected.map((s) => ({
+      name: s.name,
+      entry: serviceEntry(s.name),
+      port: servicePort(s.name),
+    })),
+  ];
+
+  const colors = [36, 35, 33, 32, 34, 91];
+  const children = processes.map((service, i) => {
     const prefix = `\x1b[${colors[i % colors.length]}m${service.name.padEnd(13)}\x1b[0m| `;
-    const child = Bun.spawn(
-      [process.execPath, ...(mode.watch ? ["--watch"] : []), serviceEntry(service.name)],
-      {
-        cwd: join(ROOT, "services", service.name),
-        env: {
-          DATA_DIR: join(ROOT, "data"),
-          ...mode.defaults,
-          ...process.env,
-          NATS_URL: nats.url,
-          PORT: String(servicePort(service.name)),
-        },
-        stdout: "pipe",
-        stderr: "pipe",
+    const child = Bun.spawn([process.execPath, ...(mode.watch ? ["--watch"] : []), service.entry], {
+      cwd: dirname(dirname(service.entry)),
+      env: {
+        DATA_DIR: join(ROOT, "data"),
+        ...mode.defaults,
+        ...gatewayEnv,
+        ...process.env,
+        NATS_URL: nats.url,
+        PORT: String(service.port),
       },
-    );
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     for (const stream of [child.stdout, child.stderr]) {
       (async () => {
         let buffered = "";
@@ -57,7 +77,7 @@ export async function runServices(mode: RunMode): Promise<void> {
         }
       })();
     }
-    console.log(`${prefix}http://127.0.0.1:${servicePort(service.name)}`);
+    console.log(`${prefix}http://127.0.0.1:${service.port}`);
     return child;
   });
 

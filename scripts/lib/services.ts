@@ -21,6 +21,18 @@ export function servicePort(name: ServiceName): number {
   return fromEnv ? Number(fromEnv) : (SERVICES.find((s) => s.name === name)?.port ?? 0);
 }
 
+/**
+ * The card gateway payments charges through (PAYMENT_GATEWAY_URL). It stands in for an external
+ * card processor, so it is not one of SERVICES: it has no broker and no events.
+ */
+export const CARD_GATEWAY = {
+  name: "card-gateway",
+  entry: join(ROOT, "services", "payments", "gateway", "src", "main.ts"),
+} as const;
+
+/** The card gateway's port: `CARD_GATEWAY_PORT` from the environment, or 3006. */
+export const cardGatewayPort = () => Number(process.env.CARD_GATEWAY_PORT ?? 3006);
+
 export const serviceUrl = (name: ServiceName) =>
   process.env[`${name.toUpperCase()}_URL`] ?? `http://127.0.0.1:${servicePort(name)}`;
 

@@ -22,7 +22,12 @@ import {
   type TempDir,
   waitFor,
 } from "@shop/shared/testing";
-import { SERVICES, type ServiceName, serviceEntry } from "../../scripts/lib/services.ts";
+import {
+  CARD_GATEWAY,
+  SERVICES,
+  type ServiceName,
+  serviceEntry,
+} from "../../scripts/lib/services.ts";
 
 export const SERVICE_NAMES = SERVICES.map((s) => s.name);
 export type { ServiceName };
@@ -34,6 +39,8 @@ export interface Shop {
   jsm: JetStreamManager;
   data: TempDir;
   services: Record<ServiceName, ServiceProcessHandle>;
+  /** The card gateway payments charges through (its ledger is in `data`); see CARD_GATEWAY. */
+  cardGateway: ServiceProcessHandle;
   /** Every process of each service started: `[0]` is `services[name]`; see `replicas` in `startShop`. */
   replicas: Record<ServiceName, ServiceProcessHandle[]>;
   call<T = any>(
@@ -60,13 +67,32 @@ export interface Shop {
  * durable consumers), as a scaled-out deployment does.
  */
 export async function startShop(
-  env: Partial<Record<ServiceName | "all", Record<string, string>>> = {},
+  env: Partial<Record<ServiceName | "all" | typeof CARD_GATEWAY.name, Record<string, string>>> = {},
   only: readonly ServiceName[] = SERVICE_NAMES,
   options: { nats?: NatsServerOptions; replicas?: Partial<Record<ServiceName, number>> } = {},
 ): Promise<Shop> {
   const nats = await startNatsServer(options.nats);
   const data = createTempDir("shop-e2e-");
   const nc = await connect({ servers: nats.url });
+  // The card processor is up before payments charges; every payments process shares it.
+  const gatewayPort = await getFreePort();
+  const cardGateway = await startServiceProcess({
+    name: CARD_GATEWAY.name,
+    entry: CARD_GATEWAY.entry,
+    port: gatewayPort,
+    env: {
+      PORT: String(gatewayPort),
+      DATA_DIR: data.path,
+      LOG_LEVEL: "warn",
+      ...env.all,
+      ...env[CARD_GATEWAY.name],
+    },
+  }).catch(async (err) => {
+    await nc.close();
+    await nats.cleanup();
+    data.cleanup();
+    throw err;
+  });
   const services = {} as Record<ServiceName, ServiceProcessHandle>;
   const replicas = Object.fromEntries(only.map((name) => [name, []])) as unknown as Record<
     ServiceName,
@@ -85,6 +111,7 @@ export async function startShop(
         PORT: String(port),
         DATA_DIR: dataDir,
         LOG_LEVEL: "warn",
+        PAYMENT_GATEWAY_URL: cardGateway.url,
         ...env.all,
         ...env[name],
       },
@@ -107,6 +134,7 @@ export async function startShop(
     if (failed) throw failed.reason;
   } catch (err) {
     await Promise.all(Object.values(replicas).flatMap((all) => all.map((s) => s.kill())));
+    await cardGateway.kill();
     await nc.close();
     await nats.cleanup();
     data.cleanup();
@@ -119,6 +147,7 @@ export async function startShop(
     jsm: await jetstreamManager(nc),
     data,
     services,
+    cardGateway,
     replicas,
     call: (service, method, path, body) => requestJson(services[service].url, method, path, body),
     callAt(service, index, method, path, body) {
@@ -132,6 +161,7 @@ export async function startShop(
           all.map((s) => (s.isRunning() ? s.stop() : undefined)),
         ),
       );
+      if (cardGateway.isRunning()) await cardGateway.stop();
       await nc.close();
       await nats.cleanup();
       data.cleanup();
