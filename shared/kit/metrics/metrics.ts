@@ -13,6 +13,8 @@ export interface ServiceMetrics {
   handlerDuration: Histogram<"consumer">;
   httpRequests: Counter<"method" | "route" | "status">;
   httpDuration: Histogram<"method" | "route">;
+  /** 1 while a projection is halted on an event it could not apply (its policy is "halt"), else 0. */
+  projectionHalted: Gauge<"projection">;
   /** Registers a function reporting how many messages a consumer or projection still has to process. */
   trackLag(name: string, read: () => number | Promise<number>): void;
 }
@@ -108,6 +110,12 @@ export function createMetrics({
       help: "HTTP request duration.",
       labelNames: ["method", "route"],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers,
+    }),
+    projectionHalted: new Gauge({
+      name: "projection_halted",
+      help: "1 while a projection is halted on an event it could not apply, else 0.",
+      labelNames: ["projection"],
       registers,
     }),
     trackLag: (name, read) => void lagSources.set(name, read),

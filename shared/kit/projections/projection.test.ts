@@ -121,6 +121,7 @@ async function start(
   const metrics = createMetrics({ service: "projection-test", defaults: false });
   const projection = await startProjection(definition, {
     js: nats.js,
+    nc: nats.nc,
     registry: testRegistry,
     store,
     logger,

@@ -1,14 +1,31 @@
-import { DeliverPolicy, type JetStreamClient, type JsMsg } from "@nats-io/jetstream";
-import { publishDeadLetter } from "../consumers/dead-letter.ts";
-import { AppError, unavailable } from "../errors/app-error.ts";
-import type { EventEnvelope, StreamPosition } from "../events/cloud-event.ts";
-import { decodeEvent } from "../events/codec.ts";
+import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import type { NatsConnection, Status } from "@nats-io/nats-core";
+import { AppError } from "../errors/app-error.ts";
+import type { StreamPosition } from "../events/cloud-event.ts";
 import type { ContractRegistry } from "../events/event-contract.ts";
 import { type EventHandler, indexHandlers } from "../events/on-event.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ServiceMetrics } from "../metrics/metrics.ts";
-import { readCheckpoint, saveCheckpoint } from "../store/checkpoints.ts";
+import { readCheckpoint } from "../store/checkpoints.ts";
 import type { SqliteDb, Store } from "../store/store.ts";
+import { DEFAULT_DEDUPE_HORIZON_MS } from "./applied-events.ts";
+import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, pause } from "./backoff.ts";
+import { createFailureHooks } from "./failure-hooks.ts";
+import { createLagRefresher } from "./lag-refresher.ts";
+import { createPositionWaiters } from "./position-waiters.ts";
+import {
+  DEFAULT_READER_OPTIONS,
+  deleteReaderConsumer,
+  openReaderSession,
+  type ReaderOptions,
+  type ReaderSession,
+} from "./projection-reader.ts";
+import { type ProjectionStatus, ProjectionTracker } from "./projection-status.ts";
+import { createMessageSelector } from "./select-message.ts";
+import { type HandlerFailurePolicy, settleBatch } from "./settle-batch.ts";
+
+export type { ProjectionState, ProjectionStatus } from "./projection-status.ts";
+export type { HandlerFailurePolicy } from "./settle-batch.ts";
 
 /** What a projection's handler receives besides the event. */
 export interface ProjectionContext<
@@ -26,181 +43,270 @@ export interface ProjectionDefinition<
   stream: string;
   filterSubject: string;
   handlers: readonly EventHandler<ProjectionContext<Schema>>[];
+  /**
+   * What happens to an event the projection cannot apply: one that does not decode, or whose
+   * handler still throws after its retries (a permanent AppError is not retried).
+   * - `"dead-letter"` (default): the event goes to DEADLETTER with the reason, and the read
+   *   model moves on without it. For read models where one missing event is a smaller harm
+   *   than a stopped one.
+   * - `"halt"`: the projection stops before that event, keeps its checkpoint, and says so until
+   *   the process restarts: readiness 503 naming it and the reason, `projection_halted` 1, an
+   *   error log, `waitFor` rejecting with `projection.halted`. For read models that must never
+   *   skip an event (balances, stock).
+   */
+  onHandlerFailure?: HandlerFailurePolicy;
+  /** Once caught up, more events than this stored and not applied make it not ready (default 10 000). */
+  maxLag?: number;
+  /**
+   * A copy of an event (same CloudEvents id) stored again within this much broker time of the
+   * original is applied once (default 24 h). Applied ids older than that are forgotten.
+   */
+  dedupeHorizonMs?: number;
 }
 
+/** A started projection. */
 export interface RunningProjection {
   readonly name: string;
   /** Stream sequence applied and committed so far. */
   position(): number;
   /** True once the projection has applied everything that was in the stream when it started. */
   caughtUp(): boolean;
-  /** Resolves once `sequence` is applied (read-your-writes); AppError `unavailable` after `timeoutMs`. */
+  /**
+   * Its health for readiness: ready, or the state and the reason why not. Also asks the broker
+   * for the current lag, at most once a second, which the next call reports.
+   */
+  status(): ProjectionStatus;
+  /**
+   * Resolves once `sequence` is applied (read-your-writes); AppError `unavailable`
+   * `projection.behind` after `timeoutMs` (default 5 000), `projection.halted` at once if halted.
+   */
   waitFor(sequence: number, timeoutMs?: number): Promise<void>;
+  /** Finishes the batch in hand (or abandons its retries), deletes its consumer, and resolves. */
   stop(): Promise<void>;
 }
 
+/** Knobs with sensible defaults; tests shorten them. */
+export interface ProjectionTuning {
+  /** Most events applied in one transaction (default 500). */
+  batchSize: number;
+  /** Tries per event before `onHandlerFailure` applies (default 5). */
+  handlerAttempts: number;
+  /** Pauses between retries and between consumer restarts (default 100 ms doubling to 5 s). */
+  backoff: BackoffPolicy;
+  /** Failing, or lagging without a commit, this long makes it stalled and not ready (default 10 s). */
+  stallAfterMs: number;
+  reader: ReaderOptions;
+}
+
+export const DEFAULT_PROJECTION_TUNING: ProjectionTuning = {
+  batchSize: 500,
+  handlerAttempts: 5,
+  backoff: DEFAULT_BACKOFF,
+  stallAfterMs: 10_000,
+  reader: DEFAULT_READER_OPTIONS,
+};
+
 export interface ProjectionDeps<Schema extends Record<string, unknown>> {
   js: JetStreamClient;
+  /** The connection `js` uses: a reconnect makes the projection read again from its checkpoint. */
+  nc: NatsConnection;
   registry: ContractRegistry;
   store: Store<Schema>;
   logger: Logger;
   metrics: ServiceMetrics;
-  /** Most events applied in one transaction (default 500). */
+  /** Shorthand for `tuning.batchSize`. */
   batchSize?: number;
+  tuning?: Partial<ProjectionTuning>;
 }
 
-const RESTART_DELAY_MS = 1_000;
-
 /**
- * Keeps a read model up to date from an ordered consumer starting after the stored
- * checkpoint. Events are applied in stream order, in batches, each batch in one
- * transaction together with the new checkpoint, so a crash never applies an event twice
- * and deleting the database rebuilds the same rows. Events that cannot be decoded are
- * dead-lettered (before the checkpoint passes them) and skipped; a failing batch rolls back and
- * is retried from the checkpoint.
+ * Keeps a read model up to date. It reads its stream from the stored checkpoint through an
+ * ephemeral consumer of its own, and applies events in stream order, in batches, each batch in
+ * one transaction together with the checkpoint and the applied event ids: a crash never
+ * applies an event twice, a copy of an event stored again is applied once, and deleting the
+ * database rebuilds the same rows.
+ *
+ * Per message: events of types it has no handler for are skipped by their `ce-type` header
+ * before decoding (the checkpoint still passes them); the others are decoded once. Events it
+ * cannot apply follow `onHandlerFailure`. Failures back off (no tight loop); a reconnect, a
+ * delivery gap or a lost consumer makes it read again from the checkpoint within about a
+ * second, deleting the consumer it leaves. `consumer_lag_messages` shows its real lag, and
+ * `status()` says when it is halted, stalled or behind.
  */
 export async function startProjection<Schema extends Record<string, unknown>>(
   definition: ProjectionDefinition<Schema>,
-  { js, registry, store, logger: baseLogger, metrics, batchSize = 500 }: ProjectionDeps<Schema>,
+  deps: ProjectionDeps<Schema>,
 ): Promise<RunningProjection> {
+  const { js, nc, registry, store, metrics } = deps;
   const { name, stream, filterSubject } = definition;
+  const tuning = { ...DEFAULT_PROJECTION_TUNING, ...deps.tuning };
+  const batchSize = deps.batchSize ?? tuning.batchSize;
   const handlers = indexHandlers(definition.handlers, name);
-  const logger = baseLogger.child({ projection: name });
-  let position = await readCheckpoint(store.read as SqliteDb<Record<string, unknown>>, name);
-  let pending = Number.NaN;
-  let isCaughtUp = false;
-  let stopping = false;
-  let closeCurrent: (() => Promise<unknown>) | undefined;
-  const waiters = new Set<{ sequence: number; resolve: () => void }>();
-  metrics.trackLag(name, () => (Number.isNaN(pending) ? 0 : pending));
+  const select = createMessageSelector(registry, new Set(handlers.keys()));
+  const logger = deps.logger.child({ projection: name });
+  const jsm = await js.jetstreamManager(false);
+  const position = await readCheckpoint(store.read as SqliteDb<Record<string, unknown>>, name);
+  const tracker = new ProjectionTracker({
+    position,
+    maxLag: definition.maxLag ?? 10_000,
+    stallAfterMs: tuning.stallAfterMs,
+  });
+  const waiters = createPositionWaiters(name, () => tracker.position);
+  const stopping = new AbortController();
+  let wake = new AbortController();
+  let session: ReaderSession | undefined;
+  let connected = !nc.isClosed();
+  const leftovers = new Set<string>();
 
-  function advanced(to: number, remaining: number) {
-    position = to;
-    pending = remaining;
-    if (remaining === 0) isCaughtUp = true;
-    for (const waiter of waiters) {
-      if (waiter.sequence <= position) {
-        waiters.delete(waiter);
-        waiter.resolve();
+  const lag = createLagRefresher({
+    jsm,
+    tracker,
+    name,
+    stream,
+    filterSubject,
+    isConnected: () => connected,
+    session: () => session,
+  });
+  metrics.trackLag(name, async () => {
+    await lag.refresh();
+    return tracker.lag();
+  });
+
+  const statuses = nc.status() as AsyncIterable<Status> & { stop?: () => void };
+  void (async () => {
+    for await (const status of statuses) {
+      if (status.type === "disconnect") connected = false;
+      if (status.type === "reconnect") {
+        connected = true;
+        session?.end("reconnected to the broker");
+        wake.abort();
       }
     }
-  }
+  })().catch((err) => logger.error({ err }, "projection stopped watching the connection"));
 
-  async function applyBatch(batch: JsMsg[]) {
-    const decoded: { message: JsMsg; event: EventEnvelope }[] = [];
-    for (const message of batch) {
-      try {
-        decoded.push({ message, event: decodeEvent(registry, message) });
-      } catch (err) {
-        if (!(err instanceof AppError)) throw err;
-        // Stored before the checkpoint passes it: if this fails, the batch is retried, not skipped silently.
-        await publishDeadLetter(js, message, {
-          stream,
-          consumer: name,
-          reason: err.message,
-          code: err.code,
-          deliveries: 1,
-        });
-        metrics.deadLettered.inc({ consumer: name, code: err.code });
-        logger.warn(
-          { sequence: message.seq, code: err.code, reason: err.message },
-          "dead-lettered and skipped an undecodable event",
-        );
-      }
-    }
-    const last = batch.at(-1) as JsMsg;
-    await store.write(async (tx) => {
-      for (const { message, event } of decoded) {
-        const handler = handlers.get(event.type);
-        if (handler)
-          await handler.handle(event, {
-            tx,
-            position: { stream, subject: message.subject, sequence: message.seq },
-          });
-      }
-      await saveCheckpoint(tx as SqliteDb<Record<string, unknown>>, name, last.seq);
-    });
-    advanced(last.seq, last.info.pending);
-  }
+  const hooks = createFailureHooks({
+    js,
+    name,
+    stream,
+    metrics,
+    logger,
+    tracker,
+    onHalt(reason) {
+      waiters.halted(reason);
+      session?.end("halted");
+    },
+  });
+  const settleContext = {
+    target: {
+      name,
+      stream,
+      handlers,
+      store,
+      dedupeHorizonMs: definition.dedupeHorizonMs ?? DEFAULT_DEDUPE_HORIZON_MS,
+    },
+    select,
+    policy: definition.onHandlerFailure ?? "dead-letter",
+    attempts: tuning.handlerAttempts,
+    backoff: tuning.backoff,
+    signal: stopping.signal,
+    deadLetter: hooks.deadLetter,
+    failed: hooks.failed,
+  };
 
-  async function runOnce() {
-    const consumer = await js.consumers.get(stream, {
-      filter_subjects: filterSubject,
-      ...(position > 0
-        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: position + 1 }
-        : { deliver_policy: DeliverPolicy.All }),
-    });
-    const info = await consumer.info(true);
-    if (info.num_pending === 0) advanced(position, 0);
-    const messages = await consumer.consume({ max_messages: 1_000 });
-    closeCurrent = () => messages.close();
+  async function consume(current: ReaderSession): Promise<boolean> {
     let batch: JsMsg[] = [];
-    for await (const message of messages) {
+    let progressed = false;
+    for await (const message of current.messages()) {
+      tracker.delivered(message.info.pending);
       batch.push(message);
-      // Flush when the batch is full, or when nothing more is stored for us right now
-      // (`info.pending` is the server's count after this message): waiting for another
-      // message that may never come would leave this batch unapplied.
-      if (batch.length >= batchSize || message.info.pending === 0 || messages.getPending() === 0) {
-        const applying = batch;
-        batch = [];
-        const timer = metrics.handlerDuration.startTimer({ consumer: name });
-        await applyBatch(applying);
-        timer();
+      // Flush when full, or when nothing more is stored or buffered for us right now: waiting
+      // for another message that may never come would leave this batch unapplied.
+      if (batch.length < batchSize && message.info.pending > 0 && current.buffered() > 0) continue;
+      const timer = metrics.handlerDuration.startTimer({ consumer: name });
+      const { committed, haltAt } = await settleBatch(settleContext, batch);
+      timer();
+      if (committed) {
+        tracker.committed(committed.messages, committed.lastSequence);
+        waiters.advanced(committed.lastSequence);
         metrics.handled.inc({ consumer: name, type: "batch" });
+        progressed = true;
       }
-      if (stopping) break;
+      if (haltAt) hooks.halt(haltAt);
+      if (!committed || haltAt) break;
+      batch = [];
     }
-    await messages.close();
+    return progressed;
+  }
+
+  async function removeLeftovers() {
+    for (const consumerName of leftovers) {
+      if (connected && (await deleteReaderConsumer(jsm, stream, consumerName)))
+        leftovers.delete(consumerName);
+    }
   }
 
   const running = (async () => {
-    while (!stopping) {
+    let restarts = 0;
+    while (!stopping.signal.aborted && !tracker.halted) {
+      wake = new AbortController();
+      let endedBecause: string | undefined;
       try {
-        await runOnce();
-      } catch (err) {
-        if (stopping) break;
-        metrics.failed.inc({
-          consumer: name,
-          type: "batch",
-          code: err instanceof AppError ? err.code : "projection.failed",
+        await removeLeftovers();
+        session = await openReaderSession({
+          js,
+          jsm,
+          stream,
+          filterSubject,
+          after: tracker.position,
+          label: name,
+          options: tuning.reader,
         });
-        logger.error({ err, position }, "projection failed; restarting from its checkpoint");
-        await Bun.sleep(RESTART_DELAY_MS);
+        tracker.sessionOpened(session.pendingAtOpen);
+        if (!stopping.signal.aborted && (await consume(session))) restarts = 0;
+        endedBecause = session.endReason();
+      } catch (err) {
+        const code = err instanceof AppError ? err.code : "projection.read-failed";
+        metrics.failed.inc({ consumer: name, type: "read", code });
+        tracker.failing(`cannot read ${stream}: ${(err as Error).message}`);
+        endedBecause = (err as Error).message;
+      } finally {
+        const ended = session;
+        session = undefined;
+        if (ended) {
+          if (tracker.halted) await lag.refresh();
+          await ended.stop();
+          if (!connected || !(await deleteReaderConsumer(jsm, stream, ended.consumerName)))
+            leftovers.add(ended.consumerName);
+        }
       }
+      if (stopping.signal.aborted || tracker.halted) break;
+      restarts += 1;
+      const delayMs = backoffDelay(restarts, tuning.backoff);
+      logger.info(
+        { reason: endedBecause, delayMs, from: tracker.position },
+        "reading again from the checkpoint",
+      );
+      await pause(delayMs, AbortSignal.any([stopping.signal, wake.signal]));
     }
   })();
 
   logger.info({ stream, filter: filterSubject, from: position }, "projection started");
   return {
     name,
-    position: () => position,
-    caughtUp: () => isCaughtUp,
-    waitFor(sequence, timeoutMs = 5_000) {
-      if (sequence <= position) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const waiter = {
-          sequence,
-          resolve: () => {
-            clearTimeout(timer);
-            resolve();
-          },
-        };
-        const timer = setTimeout(() => {
-          waiters.delete(waiter);
-          reject(
-            unavailable(
-              "projection.behind",
-              `${name} has not applied sequence ${sequence} within ${timeoutMs} ms`,
-            ),
-          );
-        }, timeoutMs);
-        waiters.add(waiter);
-      });
+    position: () => tracker.position,
+    caughtUp: () => tracker.caughtUp,
+    status() {
+      lag.refreshSoon();
+      return tracker.status();
     },
+    waitFor: (sequence, timeoutMs = 5_000) => waiters.wait(sequence, timeoutMs),
     async stop() {
-      stopping = true;
-      await closeCurrent?.();
+      stopping.abort();
+      session?.end("stopping");
       await running;
+      statuses.stop?.();
+      tracker.stop();
+      logger.info({ position: tracker.position }, "projection stopped");
     },
   };
 }

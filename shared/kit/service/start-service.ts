@@ -25,6 +25,7 @@ import {
   type RunningProjection,
   startProjection,
 } from "../projections/projection.ts";
+import { projectionsReadiness } from "../projections/projections-readiness.ts";
 import { openStore } from "../store/open-store.ts";
 import type { Store } from "../store/store.ts";
 import { verifyStreamSource } from "../store/stream-sources.ts";
@@ -74,7 +75,8 @@ export interface RunningService {
  * Starts a service in the order that keeps it honest: HTTP first (live, not ready), then
  * the store and its migrations, then NATS (waiting for it if it is down) and the topology,
  * then the service's own wiring. Readiness is 503 until all of that is done, while NATS is
- * disconnected, while projections first catch up, and from the moment shutdown begins.
+ * disconnected, while a projection catches up or is halted, stalled or behind (the reason
+ * is named), and from the moment shutdown begins.
  *
  * Shutdown (SIGTERM/SIGINT or `stop()`): stop accepting requests and wait for those in
  * flight, stop consumers (the message in hand is finished and settled), projections and
@@ -94,7 +96,7 @@ export async function startService<S extends Schema>(
     store: state.store,
     nats: state.nats(),
     wired: state.wired,
-    projectionsCaughtUp: projections.every((p) => p.caughtUp()),
+    projectionsCaughtUp: projectionsReadiness(projections),
     consumers: consumersReadiness(consumers),
     accepting: !state.stopping,
   });
