@@ -265,12 +265,15 @@ export async function placeOrder(
   );
 }
 
-/** Polls an order until it is confirmed or cancelled, and returns it. */
+/**
+ * Polls an order until it is confirmed or cancelled, and returns it. Only a 200 is an answer: an
+ * order placed through another orders process reads as 404 here until this one has projected it.
+ */
 export async function settledOrder(shop: Shop, orderId: string, timeoutMs = 15_000) {
   return waitFor(
     async () => {
-      const { body } = await shop.call("orders", "GET", `/orders/${orderId}`);
-      return body?.status === "pending" ? undefined : body;
+      const { status, body } = await shop.call("orders", "GET", `/orders/${orderId}`);
+      return status !== 200 || body.status === "pending" ? undefined : body;
     },
     { timeoutMs, message: `order ${orderId} to settle` },
   );
