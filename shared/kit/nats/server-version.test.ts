@@ -12,7 +12,7 @@ test("compares versions numerically, not as text", () => {
 });
 
 // A server that says it is 2.9.10 in its INFO line, as Debian's does: the kit must refuse it.
-let fake: ReturnType<typeof Bun.listen> | undefined;
+let fake: { port: number; stop(closeActive?: boolean): void } | undefined;
 beforeAll(() => {
   fake = Bun.listen({
     hostname: "127.0.0.1",
