@@ -172,7 +172,10 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
       keeper.waited(await inFlight.acquire());
       inFlight.run(message.subject, () => process(message));
     }
-  })();
+  })().catch((err) => {
+    logger.error({ err }, "stopped pulling messages");
+    health.report("pulling", `stopped pulling messages: ${(err as Error).message}`, 365 * DAY_MS);
+  });
 
   logger.info({ stream: spec.stream, filter: spec.filterSubject, maxInFlight }, "consumer started");
   return {
@@ -180,6 +183,7 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
     health: () => health.snapshot(),
     async stop() {
       stopping = true;
+      batcher.stop();
       clearInterval(pruneTimer);
       await messages.close();
       await pulling;

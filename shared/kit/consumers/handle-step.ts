@@ -4,7 +4,7 @@ import type { EventEnvelope } from "../events/cloud-event.ts";
 import type { EventHandler } from "../events/on-event.ts";
 import { markProcessed, wasProcessed } from "../store/processed-events.ts";
 import type { SqliteDb, Store } from "../store/store.ts";
-import { type CommitBatcher, CommitFailedError } from "./commit-batcher.ts";
+import { BatcherStoppedError, type CommitBatcher, CommitFailedError } from "./commit-batcher.ts";
 import type { ConsumerContext, MessageContext } from "./consumer-definition.ts";
 import type { FailureTracker } from "./failure-tracker.ts";
 import type { MessageInProcess, Outcome, Step } from "./pipeline.ts";
@@ -43,12 +43,15 @@ export function handleOnce<Schema extends Record<string, unknown>>(deps: HandleD
     event: EventEnvelope,
     context: MessageContext,
   ) =>
-    batcher.submit(async (tx) => {
-      if (await wasProcessed(tx as Db, consumer, event.id)) return true;
-      await handler.handle(event, { ...context, tx } as ConsumerContext<Schema>);
-      await markProcessed(tx as Db, consumer, event.id);
-      return false;
-    });
+    batcher.submit(
+      async (tx) => {
+        if (await wasProcessed(tx as Db, consumer, event.id)) return true;
+        await handler.handle(event, { ...context, tx } as ConsumerContext<Schema>);
+        await markProcessed(tx as Db, consumer, event.id);
+        return false;
+      },
+      { deferrable: true },
+    );
 
   // One event id at a time: two copies on different subjects must not both run the handler.
   const outsideTransaction = (
@@ -101,6 +104,7 @@ export function handleOnce<Schema extends Record<string, unknown>>(deps: HandleD
       const duplicate = await run(handler, event, context);
       return { kind: "ack", result: duplicate ? "duplicate" : "handled" };
     } catch (err) {
+      if (err instanceof BatcherStoppedError) return { kind: "hand-back" };
       return failed(m, event.type, err);
     }
   };

@@ -20,6 +20,8 @@ export type Outcome =
    * readiness until it stops recurring (an event version this code does not know).
    */
   | { kind: "defer"; code: string; reason: string; delayMs: number; problem?: string }
+  /** The consumer is stopping and this message never reached its handler: `nak()` at once. */
+  | { kind: "hand-back" }
   /** Give up on it: store a dead letter, then `term()`. */
   | { kind: "dead-letter"; code: string; reason: string; failedType?: string; cause?: unknown };
 

@@ -26,6 +26,7 @@ const problemTtl = (delayMs: number) => 2 * delayMs + 5_000;
  * Applies an outcome to its message, the only place a message is settled:
  * - `ack`: acked (the effects are already committed);
  * - `retry` / `defer`: `nak(delay)`, and later messages of its subject wait for it;
+ * - `hand-back`: `nak()` at once (the consumer is stopping; the handler never ran);
  * - `dead-letter`: the dead letter is stored, then the message is terminated. If the dead
  *   letter cannot be stored, the message is kept: nak'ed with the retry policy's growing
  *   delay (never a tight loop) and sent straight back to storing it when it returns, while
@@ -97,6 +98,9 @@ export function createSettler(deps: SettleDeps) {
           m.log.warn({ code: outcome.code, delayMs: outcome.delayMs }, outcome.problem);
         }
         putBack(m, outcome.delayMs);
+        return;
+      case "hand-back":
+        m.message.nak();
         return;
       case "dead-letter":
         if (outcome.failedType)

@@ -151,7 +151,14 @@ describe("startService", () => {
     const { body } = await readiness();
     expect(body).toEqual({
       status: "ready",
-      checks: { store: true, nats: true, wired: true, projectionsCaughtUp: true, accepting: true },
+      checks: {
+        store: true,
+        nats: true,
+        wired: true,
+        projectionsCaughtUp: true,
+        consumers: true,
+        accepting: true,
+      },
     });
   });
 
