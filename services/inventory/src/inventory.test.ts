@@ -156,4 +156,30 @@ describe("inventory service", () => {
       { sku: SKU, name: "Mug", priceCents: 1200, available: 1, reserved: 9, sold: 0 },
     ]);
   });
+
+  test("after a restart (nothing cached), an order for a stocked sku is reserved, not rejected", async () => {
+    const sku = "RESTART-1";
+    expect((await bed.api("PUT", `/products/${sku}`, { name: "R", priceCents: 100 })).status).toBe(
+      200,
+    );
+    expect((await bed.api("POST", `/products/${sku}/restock`, { quantity: 3 })).status).toBe(200);
+    await bed.service.restart();
+    const order = bed.publisher.envelope(
+      {
+        type: "order.placed",
+        data: {
+          orderId: "o-after-restart",
+          userId: "u-1",
+          items: [{ sku, quantity: 2, unitPriceCents: 100 }],
+          totalCents: 200,
+          paymentMethod: "card",
+        },
+      },
+      { subject: subjects.order("o-after-restart") },
+    );
+    const placed = await bed.publish(order);
+    await ordersHandledUpTo(placed.sequence);
+    const answers = (await inventoryEvents()).filter((e) => e.data.orderId === "o-after-restart");
+    expect(answers.map((e) => e.type)).toEqual(["stock.reserved", "stock.held"]);
+  });
 });
