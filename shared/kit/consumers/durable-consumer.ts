@@ -120,7 +120,7 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
   let stopping = false;
   const handBack: JsMsg[] = [];
 
-  async function process(message: JsMsg) {
+  async function handleMessage(message: JsMsg) {
     if (stopping) {
       keeper.release(message);
       handBack.push(message);
@@ -170,7 +170,7 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
       }
       keeper.hold(message);
       keeper.waited(await inFlight.acquire());
-      inFlight.run(message.subject, () => process(message));
+      inFlight.run(message.subject, () => handleMessage(message));
     }
   })().catch((err) => {
     logger.error({ err }, "stopped pulling messages");
