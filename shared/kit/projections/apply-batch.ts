@@ -2,7 +2,7 @@ import type { EventHandler } from "../events/on-event.ts";
 import { saveCheckpoint } from "../store/checkpoints.ts";
 import type { SqliteDb, Store } from "../store/store.ts";
 import { claimEvent, forgetEventsBefore } from "./applied-events.ts";
-import type { ProjectionContext } from "./projection.ts";
+import type { ProjectionContext } from "./projection-definition.ts";
 import type { SelectedMessage } from "./select-message.ts";
 
 type Db = SqliteDb<Record<string, unknown>>;

@@ -2,8 +2,9 @@ import { describe, expect, test } from "bun:test";
 import { waitUntil } from "@shop/shared/testing";
 import pino from "pino";
 import { validationError } from "../errors/app-error.ts";
+import { encodeEvent } from "../events/codec.ts";
 import { counterValue } from "../fixtures/metric-value.ts";
-import { readDeadLetters } from "../fixtures/test-events.ts";
+import { noteRecorded, readDeadLetters } from "../fixtures/test-events.ts";
 import { createProjectionTestBed } from "./projection-test-bed.ts";
 
 const bed = createProjectionTestBed();
@@ -88,6 +89,53 @@ describe("a handler that keeps failing on one event, by default", () => {
     const [letter] = await readDeadLetters(bed.nats, name, 1);
     expect(letter).toMatchObject({ streamSequence: refused, code: "tally.refused" });
   });
+  test("many failing events in one batch cost each good event at most two runs of its handler", async () => {
+    const name = "fails-many";
+    const keys = Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? `good${i}` : `bad${i}`));
+    const sequences = await bed.publishNotes(
+      name,
+      keys.map((key) => [key, 1]),
+    );
+    const attempts = attemptLog();
+    const { projection, store } = await bed.start(
+      bed.talliesProjection(name, {
+        beforeApply: (key) => {
+          attempts.record(key);
+          if (key.startsWith("bad")) throw new Error(`cannot apply ${key}`);
+        },
+      }),
+      { tuning: { ...tuning, handlerAttempts: 2 } },
+    );
+    await projection.waitFor(sequences.at(-1) as number, 10_000);
+    const good = keys.filter((k) => k.startsWith("good"));
+    expect((await bed.rowsOf(store)).map((r) => r.key).sort()).toEqual([...good].sort());
+    for (const key of keys) {
+      if (key.startsWith("bad")) expect(attempts.of(key)).toHaveLength(2);
+      // Once in the attempt that failed further on, once when what preceded the failure commits.
+      else expect(attempts.of(key).length).toBeLessThanOrEqual(2);
+    }
+    expect(await readDeadLetters(bed.nats, name, 6)).toHaveLength(6);
+  });
+  test("waits at an event of a version it does not know yet, saying why, and drops nothing", async () => {
+    const name = "fails-unknown-version";
+    const [first] = await bed.publishNotes(name, [["a", 1]]);
+    const newer = encodeEvent({
+      ...bed.publisher.envelope({ type: noteRecorded.type, data: { key: "b", amount: 1 } }, {}),
+      version: 2,
+    });
+    const { seq } = await bed.nats.js.publish(`test.${name}.b`, newer.payload, {
+      headers: newer.headers,
+    });
+    const { projection, metrics } = await bed.start(bed.talliesProjection(name), {
+      tuning: { ...tuning, stallAfterMs: 300 },
+    });
+    await waitUntil(() => projection.status().state === "stalled", { message: "stalled" });
+    expect(projection.status().reason).toContain("event.unknown-version");
+    // What precedes it is applied; it and what follows wait.
+    expect(projection.position()).toBe(first as number);
+    expect(seq).toBe((first as number) + 1);
+    expect(await counterValue(metrics.deadLettered, { consumer: name })).toBe(0);
+  });
 });
 
 describe("a projection whose policy is halt", () => {
@@ -99,6 +147,12 @@ describe("a projection whose policy is halt", () => {
       { level: "error" },
       { write: (line: string) => logs.push(JSON.parse(line)) },
     );
+    // Stored before it starts, so the three arrive in one batch: what precedes `bad` still commits.
+    const [good, bad, after] = await bed.publishNotes(name, [
+      ["good", 1],
+      ["bad", 2],
+      ["after", 3],
+    ]);
     const { projection, store, metrics } = await bed.start(
       bed.talliesProjection(name, {
         onHandlerFailure: "halt",
@@ -109,11 +163,6 @@ describe("a projection whose policy is halt", () => {
       }),
       { tuning, logger },
     );
-    const [good, bad, after] = await bed.publishNotes(name, [
-      ["good", 1],
-      ["bad", 2],
-      ["after", 3],
-    ]);
 
     await waitUntil(() => projection.status().state === "halted", { message: "halted" });
     const status = projection.status();
@@ -150,6 +199,27 @@ describe("a projection whose policy is halt", () => {
       subjects_filter: `deadletter.TEST.${name}`,
     });
     expect(info.state.subjects?.[`deadletter.TEST.${name}`] ?? 0).toBe(0);
+  });
+  test("halts at an event that cannot be valid, rather than dead-lettering it", async () => {
+    const name = "fails-halt-invalid";
+    const [good] = await bed.publishNotes(name, [["good", 1]]);
+    const invalid = encodeEvent(
+      bed.publisher.envelope({ type: noteRecorded.type, data: { key: "x", amount: "many" } }, {}),
+    );
+    const { seq: invalidSeq } = await bed.nats.js.publish(`test.${name}.x`, invalid.payload, {
+      headers: invalid.headers,
+    });
+    await bed.publishNotes(name, [["after", 1]]);
+    const { projection, store, metrics } = await bed.start(
+      bed.talliesProjection(name, { onHandlerFailure: "halt" }),
+      { tuning },
+    );
+    await waitUntil(() => projection.status().state === "halted", { message: "halted" });
+    expect(projection.status().reason).toContain(`sequence ${invalidSeq}`);
+    expect(projection.status().reason).toContain("data.amount");
+    expect(projection.position()).toBe(good as number);
+    expect(await bed.rowsOf(store)).toEqual([{ key: "good", total: 1, applied: 1 }]);
+    expect(await counterValue(metrics.deadLettered, { consumer: name })).toBe(0);
   });
 });
 

@@ -1,9 +1,8 @@
 import type { JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { NatsConnection, Status } from "@nats-io/nats-core";
 import { AppError } from "../errors/app-error.ts";
-import type { StreamPosition } from "../events/cloud-event.ts";
 import type { ContractRegistry } from "../events/event-contract.ts";
-import { type EventHandler, indexHandlers } from "../events/on-event.ts";
+import { indexHandlers } from "../events/on-event.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ServiceMetrics } from "../metrics/metrics.ts";
 import { readCheckpoint } from "../store/checkpoints.ts";
@@ -13,6 +12,7 @@ import { type BackoffPolicy, backoffDelay, DEFAULT_BACKOFF, pause } from "./back
 import { createFailureHooks } from "./failure-hooks.ts";
 import { createLagRefresher } from "./lag-refresher.ts";
 import { createPositionWaiters } from "./position-waiters.ts";
+import type { ProjectionDefinition, RunningProjection } from "./projection-definition.ts";
 import {
   DEFAULT_READER_OPTIONS,
   deleteReaderConsumer,
@@ -20,70 +20,17 @@ import {
   type ReaderOptions,
   type ReaderSession,
 } from "./projection-reader.ts";
-import { type ProjectionStatus, ProjectionTracker } from "./projection-status.ts";
+import { ProjectionTracker } from "./projection-status.ts";
 import { createMessageSelector } from "./select-message.ts";
-import { type HandlerFailurePolicy, settleBatch } from "./settle-batch.ts";
+import { settleBatch } from "./settle-batch.ts";
 
+export type {
+  ProjectionContext,
+  ProjectionDefinition,
+  RunningProjection,
+} from "./projection-definition.ts";
 export type { ProjectionState, ProjectionStatus } from "./projection-status.ts";
 export type { HandlerFailurePolicy } from "./settle-batch.ts";
-
-/** What a projection's handler receives besides the event. */
-export interface ProjectionContext<
-  Schema extends Record<string, unknown> = Record<string, unknown>,
-> {
-  tx: SqliteDb<Schema>;
-  position: StreamPosition;
-}
-
-/** A read model fed from one stream: its name is also its checkpoint's name. */
-export interface ProjectionDefinition<
-  Schema extends Record<string, unknown> = Record<string, unknown>,
-> {
-  name: string;
-  stream: string;
-  filterSubject: string;
-  handlers: readonly EventHandler<ProjectionContext<Schema>>[];
-  /**
-   * What happens to an event the projection cannot apply: one that does not decode, or whose
-   * handler still throws after its retries (a permanent AppError is not retried).
-   * - `"dead-letter"` (default): the event goes to DEADLETTER with the reason, and the read
-   *   model moves on without it. For read models where one missing event is a smaller harm
-   *   than a stopped one.
-   * - `"halt"`: the projection stops before that event, keeps its checkpoint, and says so until
-   *   the process restarts: readiness 503 naming it and the reason, `projection_halted` 1, an
-   *   error log, `waitFor` rejecting with `projection.halted`. For read models that must never
-   *   skip an event (balances, stock).
-   */
-  onHandlerFailure?: HandlerFailurePolicy;
-  /** Once caught up, more events than this stored and not applied make it not ready (default 10 000). */
-  maxLag?: number;
-  /**
-   * A copy of an event (same CloudEvents id) stored again within this much broker time of the
-   * original is applied once (default 24 h). Applied ids older than that are forgotten.
-   */
-  dedupeHorizonMs?: number;
-}
-
-/** A started projection. */
-export interface RunningProjection {
-  readonly name: string;
-  /** Stream sequence applied and committed so far. */
-  position(): number;
-  /** True once the projection has applied everything that was in the stream when it started. */
-  caughtUp(): boolean;
-  /**
-   * Its health for readiness: ready, or the state and the reason why not. Also asks the broker
-   * for the current lag, at most once a second, which the next call reports.
-   */
-  status(): ProjectionStatus;
-  /**
-   * Resolves once `sequence` is applied (read-your-writes); AppError `unavailable`
-   * `projection.behind` after `timeoutMs` (default 5 000), `projection.halted` at once if halted.
-   */
-  waitFor(sequence: number, timeoutMs?: number): Promise<void>;
-  /** Finishes the batch in hand (or abandons its retries), deletes its consumer, and resolves. */
-  stop(): Promise<void>;
-}
 
 /** Knobs with sensible defaults; tests shorten them. */
 export interface ProjectionTuning {
@@ -105,6 +52,9 @@ export const DEFAULT_PROJECTION_TUNING: ProjectionTuning = {
   stallAfterMs: 10_000,
   reader: DEFAULT_READER_OPTIONS,
 };
+
+/** A session that lasted this long was healthy: the next restart starts the back-off afresh. */
+const HEALTHY_SESSION_MS = 10_000;
 
 export interface ProjectionDeps<Schema extends Record<string, unknown>> {
   js: JetStreamClient;
@@ -222,18 +172,20 @@ export async function startProjection<Schema extends Record<string, unknown>>(
       // Flush when full, or when nothing more is stored or buffered for us right now: waiting
       // for another message that may never come would leave this batch unapplied.
       if (batch.length < batchSize && message.info.pending > 0 && current.buffered() > 0) continue;
-      const timer = metrics.handlerDuration.startTimer({ consumer: name });
-      const { committed, haltAt } = await settleBatch(settleContext, batch);
-      timer();
-      if (committed) {
-        tracker.committed(committed.messages, committed.lastSequence);
-        waiters.advanced(committed.lastSequence);
-        metrics.handled.inc({ consumer: name, type: "batch" });
-        progressed = true;
+      while (batch.length > 0) {
+        const timer = metrics.handlerDuration.startTimer({ consumer: name });
+        const { committed, haltAt } = await settleBatch(settleContext, batch);
+        timer();
+        if (committed) {
+          tracker.committed(committed.messages, committed.lastSequence);
+          waiters.advanced(committed.lastSequence);
+          metrics.handled.inc({ consumer: name, type: "batch" });
+          progressed = true;
+        }
+        if (haltAt) hooks.halt(haltAt);
+        if (!committed || haltAt) return progressed;
+        batch = batch.slice(committed.messages);
       }
-      if (haltAt) hooks.halt(haltAt);
-      if (!committed || haltAt) break;
-      batch = [];
     }
     return progressed;
   }
@@ -262,7 +214,10 @@ export async function startProjection<Schema extends Record<string, unknown>>(
           options: tuning.reader,
         });
         tracker.sessionOpened(session.pendingAtOpen);
-        if (!stopping.signal.aborted && (await consume(session))) restarts = 0;
+        const openedAt = Date.now();
+        const progressed = !stopping.signal.aborted && (await consume(session));
+        // Back-off grows only while sessions keep ending without doing anything for long.
+        if (progressed || Date.now() - openedAt >= HEALTHY_SESSION_MS) restarts = 0;
         endedBecause = session.endReason();
       } catch (err) {
         const code = err instanceof AppError ? err.code : "projection.read-failed";

@@ -1,5 +1,5 @@
 import type { ReadinessCheck } from "../http/create-http-app.ts";
-import type { RunningProjection } from "./projection.ts";
+import type { RunningProjection } from "./projection-definition.ts";
 
 /**
  * The readiness check over a service's projections: passing once every one is caught up and

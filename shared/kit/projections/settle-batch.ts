@@ -60,21 +60,35 @@ async function selectPatiently<Schema extends Record<string, unknown>>(
   return undefined;
 }
 
+/** One result for batches committed one after the other. */
+function merge(parts: readonly BatchResult[]): BatchResult | undefined {
+  const last = parts.at(-1);
+  if (!last) return undefined;
+  const sum = (key: "messages" | "applied" | "duplicates") =>
+    parts.reduce((total, part) => total + part[key], 0);
+  return {
+    messages: sum("messages"),
+    lastSequence: last.lastSequence,
+    applied: sum("applied"),
+    duplicates: sum("duplicates"),
+  };
+}
+
 /**
- * Settles one batch of messages in stream order, each decoded once (`select`), and resolves
- * with what was committed, if anything, and the message to halt at, if the policy says so.
- * Nothing is committed once `signal` aborts (the projection stops).
+ * Settles messages in stream order, each decoded once (`select`), and resolves with what was
+ * committed, if anything (its first `messages`: call again with the rest), and the message to
+ * halt at, if the policy says so. Nothing more is committed once `signal` aborts.
  *
  * - A message that cannot be decoded yet (an `unavailable` error, such as an unknown version)
- *   holds the batch, retried with back-off.
- * - The batch is applied in one transaction (see applyBatch). When a handler throws, the
- *   transaction rolls back and is tried again after a back-off; after `attempts` tries (one for
- *   a permanent AppError), or at once for a message that cannot be a valid event, the message
- *   is given up.
+ *   ends the batch before it; first in a batch, it is retried with back-off until it decodes.
+ * - The batch is applied in one transaction (see applyBatch). When a message stops it (a
+ *   handler throws, or it cannot be a valid event), what precedes that message is committed
+ *   on its own, and the message is tried again after a back-off; after `attempts` tries (one
+ *   for a permanent AppError or an invalid event) it is given up.
  * - Any other failure (the store, the checkpoint) is retried with back-off until it commits.
  * - Giving up follows the policy. "dead-letter": the dead letter is stored (retried with
- *   back-off until the broker has it) before the batch is applied again without that message.
- *   "halt": the messages before it are committed, if they can be, and it is returned as `haltAt`.
+ *   back-off until the broker has it) before the checkpoint may pass the message; invalid
+ *   events are dead-lettered before any transaction. "halt": it is returned as `haltAt`.
  */
 export async function settleBatch<Schema extends Record<string, unknown>>(
   context: SettleContext<Schema>,
@@ -83,10 +97,19 @@ export async function settleBatch<Schema extends Record<string, unknown>>(
   const { signal } = context;
   const items: BatchItem[] = [];
   for (const message of messages) {
-    const selected = await selectPatiently(context, message);
-    if (!selected) return {};
-    items.push({ selected, passed: false });
+    if (items.length === 0) {
+      const selected = await selectPatiently(context, message);
+      if (!selected) return {};
+      items.push({ selected, passed: false });
+      continue;
+    }
+    try {
+      items.push({ selected: context.select(message), passed: false });
+    } catch {
+      break; // Not now: settle what precedes it; it comes first in the next call.
+    }
   }
+  const committed: BatchResult[] = [];
 
   async function deadLetterPatiently(item: BatchItem, givenUp: GivenUp): Promise<boolean> {
     for (let attempt = 1; !signal.aborted; attempt += 1) {
@@ -102,21 +125,27 @@ export async function settleBatch<Schema extends Record<string, unknown>>(
     return false;
   }
 
-  async function haltAt(item: BatchItem, givenUp: GivenUp): Promise<SettleOutcome> {
-    const before = items.slice(0, items.indexOf(item));
-    if (before.length === 0) return { haltAt: givenUp };
-    try {
-      return { committed: await applyBatch(context.target, before), haltAt: givenUp };
-    } catch (err) {
-      context.failed(err, codeOf(err, "projection.batch-failed"), 1);
-      return { haltAt: givenUp };
+  if (context.policy === "dead-letter") {
+    for (const item of items) {
+      if (item.selected.kind !== "reject") continue;
+      const { error } = item.selected;
+      const givenUp = {
+        selected: item.selected,
+        reason: error.message,
+        code: error.code,
+        attempts: 1,
+      };
+      if (!(await deadLetterPatiently(item, givenUp))) return {};
     }
   }
 
+  let rest = items;
   let attempt = 0;
-  while (!signal.aborted) {
+  while (!signal.aborted && rest.length > 0) {
     try {
-      return { committed: await applyBatch(context.target, items) };
+      committed.push(await applyBatch(context.target, rest));
+      rest = [];
+      break;
     } catch (err) {
       attempt += 1;
       if (!(err instanceof BatchItemError)) {
@@ -128,21 +157,29 @@ export async function settleBatch<Schema extends Record<string, unknown>>(
       const rejected = item.selected.kind === "reject";
       const code = codeOf(cause, "projection.handler-failed");
       if (!rejected) context.failed(cause, code, attempt, item.selected);
+      const before = rest.slice(0, rest.indexOf(item));
+      if (before.length > 0) {
+        // They applied this time: commit them, so that retries run from the failing message.
+        try {
+          committed.push(await applyBatch(context.target, before));
+          rest = rest.slice(before.length);
+        } catch (prefixErr) {
+          context.failed(prefixErr, codeOf(prefixErr, "projection.batch-failed"), attempt);
+          await pause(backoffDelay(attempt, context.backoff), signal);
+          continue;
+        }
+      }
       if (!rejected && !isPermanent(cause) && attempt < context.attempts) {
         await pause(backoffDelay(attempt, context.backoff), signal);
         continue;
       }
       const tries = rejected ? "" : ` (${attempt} ${attempt === 1 ? "attempt" : "attempts"})`;
-      const givenUp = {
-        selected: item.selected,
-        reason: `${err.message}${tries}`,
-        code,
-        attempts: attempt,
-      };
-      if (context.policy === "halt") return haltAt(item, givenUp);
-      if (!(await deadLetterPatiently(item, givenUp))) return {};
+      const reason = `${err.message}${tries}`;
+      const givenUp = { selected: item.selected, reason, code, attempts: attempt };
+      if (context.policy === "halt") return { committed: merge(committed), haltAt: givenUp };
+      if (!(await deadLetterPatiently(item, givenUp))) break;
       attempt = 0;
     }
   }
-  return {};
+  return { committed: merge(committed) };
 }
