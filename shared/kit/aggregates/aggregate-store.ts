@@ -3,8 +3,14 @@ import { AppError, conflict, isConflict, unavailable } from "../errors/app-error
 import type { EventEnvelope } from "../events/cloud-event.ts";
 import { decodeEvent, isUnknownVersion } from "../events/codec.ts";
 import type { ContractRegistry, DomainEvent } from "../events/event-contract.ts";
-import type { Append, EventCause, EventPublisher } from "../events/publisher.ts";
+import {
+  type Append,
+  type EventCause,
+  type EventPublisher,
+  MAX_BATCH,
+} from "../events/publisher.ts";
 import type { Logger } from "../log/logger.ts";
+import { createCoalescingQueue } from "./coalescing-queue.ts";
 import type { Decider } from "./decider.ts";
 import { createKeyedLock } from "./keyed-lock.ts";
 import { readSubject } from "./read-subject.ts";
@@ -215,67 +221,122 @@ export function createAggregateStore<Command, Event extends DomainEvent, State>(
     return same;
   }
 
-  async function attempt(
-    subjects: readonly string[],
-    decide: (states: ReadonlyMap<string, State>) => SubjectEvent<DomainEvent>[],
-    meta: CommandMeta,
-  ) {
-    const loaded = new Map<string, Cached<State>>();
-    for (const subject of subjects) loaded.set(subject, current(subject));
-    const decideOn = () => decide(new Map([...loaded].map(([s, { state }]) => [s, state])));
-    let decided: SubjectEvent<DomainEvent>[];
-    try {
-      decided = decideOn();
-    } catch (err) {
-      // A refusal on cached state may be stale (another process appended): check the tails first.
-      if (!(await caughtUp(subjects, loaded))) return attempt(subjects, decide, meta);
-      throw err;
-    }
-    // Likewise for every aggregate the decision read but does not append to (all of them, for
-    // a no-op): the broker guards only subjects written in the batch, so a stale view of the
-    // others (say a sku restocked by another process) would go unnoticed. Check their tails.
-    const written = new Set(decided.map((d) => d.subject));
-    const unguarded = subjects.filter((subject) => !written.has(subject));
-    if (unguarded.length > 0 && !(await caughtUp(unguarded, loaded)))
-      return attempt(subjects, decide, meta);
-    const guarded = new Set<string>();
-    const appends: Append[] = decided.map(({ subject, event }, i) => {
-      const at = loaded.get(subject);
-      if (!at)
-        throw conflict(
-          "aggregate.subjects-changed",
-          `the decision appends to ${subject}, which it did not load: load the aggregates again`,
-          { subject },
-        );
-      const envelope = publisher.envelope(event, {
-        id: meta.eventIds?.[i],
-        subject,
-        cause: meta.cause,
-        time: meta.now,
-      });
-      // The first event per subject carries the guard; the batch is all-or-nothing.
-      const first = !guarded.has(subject);
-      guarded.add(subject);
-      return first
-        ? { subject, envelope, expectLastSubjectSequence: at.version }
-        : { subject, envelope };
+  /** One decision of a group: the aggregates it reads, how it decides, and its event ids. */
+  interface Decision {
+    subjects: readonly string[];
+    decide: (states: ReadonlyMap<string, State>) => SubjectEvent<DomainEvent>[];
+    meta: CommandMeta;
+  }
+  type Outcome =
+    | { value: { states: Map<string, LoadedAggregate<State>>; appended: EventEnvelope[] } }
+    | { error: unknown };
+
+  /**
+   * Decides every decision of the group in order, each on the state the ones before it left,
+   * and appends all their events in one atomic batch in which each subject is guarded by the
+   * version it had before the group. A refusal is that decision's outcome alone. Throws the
+   * batch's conflict (the caller reads the tails and runs the group again).
+   */
+  async function attemptGroup(group: readonly Decision[]): Promise<Outcome[]> {
+    const subjects = [...new Set(group.flatMap((d) => d.subjects))];
+    const before = new Map(subjects.map((subject) => [subject, current(subject)]));
+    const working = new Map([...before].map(([subject, { state }]) => [subject, state]));
+    const decided = group.map((decision): SubjectEvent<DomainEvent>[] | { error: unknown } => {
+      try {
+        const view = new Map(decision.subjects.map((s) => [s, working.get(s) as State]));
+        const events = decision.decide(view);
+        const stray = events.find((e) => !decision.subjects.includes(e.subject));
+        if (stray)
+          throw conflict(
+            "aggregate.subjects-changed",
+            `the decision appends to ${stray.subject}, which it did not load: load the aggregates again`,
+            { subject: stray.subject },
+          );
+        for (const { subject, event } of events)
+          working.set(subject, decider.evolve(working.get(subject) as State, event as Event));
+        return events;
+      } catch (error) {
+        return { error };
+      }
     });
+    // The broker guards only the subjects the batch writes. Any other aggregate a decision read
+    // (all of them, for a no-op or a refusal) may be stale: say a sku restocked by another
+    // process. Read those tails, and decide again if anything was appended.
+    const written = new Set(
+      decided.flatMap((d) => (Array.isArray(d) ? d : []).map((e) => e.subject)),
+    );
+    const unguarded = subjects.filter((subject) => !written.has(subject));
+    if (unguarded.length > 0 && !(await caughtUp(unguarded, before))) return attemptGroup(group);
+
+    const guarded = new Set<string>();
+    const appends: Append[] = [];
+    const owners: number[] = [];
+    decided.forEach((events, d) => {
+      if (!Array.isArray(events)) return;
+      const { meta } = group[d] as Decision;
+      events.forEach(({ subject, event }, i) => {
+        const envelope = publisher.envelope(event, {
+          id: meta.eventIds?.[i],
+          subject,
+          cause: meta.cause,
+          time: meta.now,
+        });
+        // The first event per subject carries the guard; the batch is all-or-nothing.
+        const first = !guarded.has(subject);
+        guarded.add(subject);
+        const at = before.get(subject) as Cached<State>;
+        appends.push(
+          first
+            ? { subject, envelope, expectLastSubjectSequence: at.version }
+            : { subject, envelope },
+        );
+        owners.push(d);
+      });
+    });
+    if (appends.length > MAX_BATCH && group.length > 1) {
+      const half = Math.ceil(group.length / 2);
+      return [
+        ...(await attemptGroup(group.slice(0, half))),
+        ...(await attemptGroup(group.slice(half))),
+      ];
+    }
     const results = await publisher.publishAll(appends);
-    decided.forEach(({ subject, event }, i) => {
-      const at = loaded.get(subject) as Cached<State>;
-      const position = results[i];
-      loaded.set(subject, {
-        state: decider.evolve(at.state, event as Event),
-        version: position?.sequence ?? at.version,
+    const after = new Map(before);
+    appends.forEach(({ subject }, i) => {
+      const at = after.get(subject) as Cached<State>;
+      after.set(subject, {
+        state: working.get(subject) as State,
+        version: results[i]?.sequence ?? at.version,
         sinceSnapshot: at.sinceSnapshot + 1,
       });
     });
-    for (const [subject, aggregate] of loaded) remember(subject, aggregate);
-    const states = new Map(
-      [...loaded].map(([subject, { state, version }]) => [subject, { state, version }]),
-    );
-    return { states, appended: appends.map((a) => a.envelope) };
+    for (const [subject, aggregate] of after) remember(subject, aggregate);
+    return decided.map((events, d) => {
+      if (!Array.isArray(events)) return { error: events.error };
+      const states = new Map(
+        (group[d] as Decision).subjects.map((subject) => {
+          const { state, version } = after.get(subject) as Cached<State>;
+          return [subject, { state, version }];
+        }),
+      );
+      return {
+        value: {
+          states,
+          appended: appends.filter((_, i) => owners[i] === d).map((a) => a.envelope),
+        },
+      };
+    });
   }
+
+  /** Runs a group under every subject's lock, reading the tails and retrying on a conflict. */
+  const runGroup = (group: readonly Decision[]) => {
+    const subjects = [...new Set(group.flatMap((d) => d.subjects))];
+    return withLocks(subjects, () => withRetries(subjects, () => attemptGroup(group)));
+  };
+
+  // Decisions across aggregates are group-committed: an atomic batch is synced to disk by the
+  // broker (~10 ms), so the decisions that queue behind one batch share the next.
+  const queued = createCoalescingQueue(runGroup);
 
   async function withRetries<T>(subjects: readonly string[], run: () => Promise<T>): Promise<T> {
     for (let tries = 1; ; tries++) {
@@ -312,19 +373,14 @@ export function createAggregateStore<Command, Event extends DomainEvent, State>(
 
   return {
     load: (subject) => withLock(subject, () => load(subject)),
-    handle: (subject, command, meta = {}) =>
-      withLock(subject, () =>
-        withRetries([subject], async () => {
-          const decideOne = (states: ReadonlyMap<string, State>) =>
-            decider
-              .decide(command, states.get(subject) as State)
-              .map((event) => ({ subject, event }));
-          const { states, appended } = await attempt([subject], decideOne, meta);
-          const { state, version } = states.get(subject) as LoadedAggregate<State>;
-          return { state, version, appended };
-        }),
-      ),
-    handleAcross: (subjects, decide, meta = {}) =>
-      withLocks(subjects, () => withRetries(subjects, () => attempt(subjects, decide, meta))),
+    handle: async (subject, command, meta = {}) => {
+      const decide = (states: ReadonlyMap<string, State>) =>
+        decider.decide(command, states.get(subject) as State).map((event) => ({ subject, event }));
+      const [outcome] = await runGroup([{ subjects: [subject], decide, meta }]);
+      if (!outcome || "error" in outcome) throw outcome?.error;
+      const { state, version } = outcome.value.states.get(subject) as LoadedAggregate<State>;
+      return { state, version, appended: outcome.value.appended };
+    },
+    handleAcross: (subjects, decide, meta = {}) => queued({ subjects, decide, meta }),
   };
 }

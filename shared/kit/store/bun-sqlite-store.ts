@@ -14,6 +14,11 @@ export function openBunSqliteStore<Schema extends Record<string, unknown>>(
 ): Store<Schema> {
   const writerConnection = new Database(path, { create: true });
   writerConnection.exec("PRAGMA journal_mode = WAL");
+  // In WAL mode NORMAL syncs at checkpoints, not at every commit: a process crash loses
+  // nothing, a power loss may lose the last commits. That is no weaker than the broker's own
+  // default (JetStream syncs its files every 2 minutes), and every read model and idempotency
+  // record here is rebuilt from, or re-checked against, the streams.
+  writerConnection.exec("PRAGMA synchronous = NORMAL");
   writerConnection.exec("PRAGMA busy_timeout = 5000");
   writerConnection.exec("PRAGMA foreign_keys = ON");
   const writer = drizzle({ client: writerConnection, schema });
