@@ -423,3 +423,68 @@ describe("aggregates a decision reads but does not write", () => {
     expect(await storedOn(target)).toHaveLength(0);
   });
 });
+
+describe("group commit", () => {
+  test("decisions queued behind a batch share the next one, each deciding on the state the previous left", async () => {
+    const nats = await connect("group-commit");
+    const real = createEventPublisher({ js: nats.js, nc: nats.nc, source: "/group" });
+    let batches = 0;
+    const counting = {
+      ...real,
+      publishAll: (appends: Parameters<typeof real.publishAll>[0]) => {
+        batches += 1;
+        return real.publishAll(appends);
+      },
+    };
+    const counter = counterDecider();
+    const store = createAggregateStore(counter.decider, {
+      nats,
+      publisher: counting,
+      registry,
+      stream: TEST_STREAM.name,
+      logger,
+    });
+    const [total, other] = ["test.counters.group.total", "test.counters.group.other"];
+    // Each decision adds one to `total`, and to `other` only when total is even: a decision
+    // that did not see the ones before it would get the parity wrong.
+    const step = (states: ReadonlyMap<string, number>) => {
+      const now = states.get(total) ?? 0;
+      const events: {
+        subject: string;
+        event: { type: "test.incremented"; data: { by: number } };
+      }[] = [{ subject: total, event: { type: "test.incremented", data: { by: 1 } } }];
+      if (now % 2 === 0)
+        events.push({ subject: other, event: { type: "test.incremented", data: { by: 1 } } });
+      return events;
+    };
+    const results = await Promise.all(
+      Array.from({ length: 40 }, () => store.handleAcross([total, other], step)),
+    );
+    expect(results).toHaveLength(40);
+    expect((await store.load(total)).state).toBe(40);
+    expect((await store.load(other)).state).toBe(20);
+    expect(await storedOn(total)).toHaveLength(40);
+    expect(await storedOn(other)).toHaveLength(20);
+    // Forty decisions, far fewer atomic batches.
+    expect(batches).toBeLessThan(20);
+  });
+
+  test("a refusal in a group fails only its own decision", async () => {
+    const store = await storeOnOwnConnection(claimDecider, "group-refusal");
+    const subject = "test.claims.group";
+    const claim = (by: string) => (states: ReadonlyMap<string, ClaimState>) => {
+      if (states.get(subject)?.claimedBy !== null) throw conflict("claim.already-claimed", "taken");
+      return [{ subject, event: { type: "test.claimed", data: { by } } }];
+    };
+    const results = await Promise.allSettled(
+      ["a", "b", "c", "d"].map((by) => store.handleAcross([subject], claim(by))),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(
+      results.filter(
+        (r) => r.status === "rejected" && (r.reason as AppError).code === "claim.already-claimed",
+      ),
+    ).toHaveLength(3);
+    expect(await storedOn(subject)).toHaveLength(1);
+  });
+});
