@@ -1,0 +1,291 @@
+import type { ServiceName } from "../../tests/e2e/shop-harness.ts";
+import type { Random } from "./random.ts";
+
+/** One fuzz request: where, how, and a short name of what it tries. */
+export interface FuzzRequest {
+  service: ServiceName | "card-gateway";
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string | Uint8Array;
+  kind: string;
+}
+
+/** Live ids the fuzzer aims at, besides made-up ones. */
+export interface FuzzTargets {
+  users: readonly string[];
+  skus: readonly string[];
+  orders: () => readonly string[];
+  withGateway: boolean;
+}
+
+const JSON_TYPE = { "content-type": "application/json" };
+const WEIRD_STRINGS = [
+  "",
+  " ",
+  "null",
+  "0",
+  "-1",
+  "1e309",
+  "ü",
+  "🦄🦄",
+  "\u202eevil",
+  "a\u0000b",
+  "\ud800",
+  "../../etc/passwd",
+  "'; DROP TABLE orders; --",
+  "<script>alert(1)</script>",
+  "%00",
+  "a".repeat(300),
+  "x".repeat(70_000),
+];
+const WEIRD_VALUES: unknown[] = [
+  null,
+  true,
+  0,
+  -1,
+  1.5,
+  2 ** 53 + 1,
+  1e308,
+  "12",
+  [],
+  [1, 2],
+  {},
+  { $gt: "" },
+  ...WEIRD_STRINGS,
+];
+const ODD_SEGMENTS = [
+  "%00",
+  "%2e%2e",
+  "..",
+  "%ZZ",
+  "%20",
+  "a%20b",
+  "%C3%BC",
+  "%F0%9F%A6%84",
+  "%ED%A0%80",
+  "x".repeat(5_000),
+  "a.b",
+  "%2F",
+  "%252F",
+  "*",
+  ">",
+  "-",
+  "_",
+];
+
+/** A valid request of each route, as a base the mutations start from. */
+function validBase(t: FuzzTargets, random: Random): FuzzRequest {
+  const user = random.pick(t.users);
+  const sku = random.pick(t.skus);
+  const orders = t.orders();
+  const order = orders.length > 0 ? random.pick(orders) : "no-such-order";
+  const key = () => ({ "idempotency-key": `fz-${random.int(0, 1e9)}` });
+  const post = (service: FuzzRequest["service"], path: string, body: unknown, headers = {}) => ({
+    service,
+    method: "POST",
+    path,
+    headers: { ...JSON_TYPE, ...headers },
+    body: JSON.stringify(body),
+    kind: "valid",
+  });
+  const get = (service: FuzzRequest["service"], path: string) => ({
+    service,
+    method: "GET",
+    path,
+    headers: {},
+    kind: "valid",
+  });
+  const routes: (() => FuzzRequest)[] = [
+    () =>
+      post(
+        "users",
+        "/users",
+        { email: `fz${random.int(0, 1e9)}@example.com`, name: "Fuzz" },
+        key(),
+      ),
+    () => get("users", `/users/${user}`),
+    () =>
+      post(
+        "orders",
+        "/orders",
+        { userId: user, items: [{ sku, quantity: random.int(1, 3) }], paymentMethod: "visa" },
+        key(),
+      ),
+    () => get("orders", `/orders/${order}`),
+    () => get("orders", `/orders?userId=${encodeURIComponent(user)}`),
+    () => post("orders", `/orders/${order}/cancel`, undefined, key()),
+    () => ({
+      ...post("inventory", `/products/${sku}`, {
+        name: "Fuzzed",
+        priceCents: random.int(100, 5_000),
+      }),
+      method: "PUT",
+    }),
+    () => post("inventory", `/products/${sku}/restock`, { quantity: random.int(1, 3) }),
+    () => get("inventory", `/products/${sku}`),
+    () => get("inventory", "/products"),
+    () => get("payments", `/payments?orderId=${order}`),
+    () => get("payments", `/payments?userId=${encodeURIComponent(user)}`),
+    () => get("notifications", `/notifications?userId=${encodeURIComponent(user)}`),
+    () =>
+      get(
+        random.pick(["users", "orders", "inventory", "payments", "notifications"] as const),
+        random.pick(["/health/live", "/metrics", "/openapi.json"]),
+      ),
+  ];
+  if (t.withGateway)
+    routes.push(
+      () =>
+        post(
+          "card-gateway",
+          "/charges",
+          { amountCents: random.int(1, 9_999), paymentMethod: "visa" },
+          key(),
+        ),
+      () => post("card-gateway", "/refunds", { chargeId: "ch_nope", amountCents: 1 }, key()),
+      () => get("card-gateway", "/charges?idempotencyKey=fz-none"),
+    );
+  return random.pick(routes)();
+}
+
+function mutateBody(body: string | undefined, random: Random): string {
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = body ? JSON.parse(body) : {};
+  } catch {}
+  const keys = Object.keys(parsed);
+  const field = keys.length > 0 ? random.pick(keys) : "x";
+  switch (random.int(0, 4)) {
+    case 0:
+      parsed[field] = random.pick(WEIRD_VALUES);
+      return JSON.stringify(parsed);
+    case 1:
+      delete parsed[field];
+      return JSON.stringify(parsed);
+    case 2:
+      parsed[`extra${random.int(0, 9)}`] = random.pick(WEIRD_VALUES);
+      return JSON.stringify(parsed);
+    case 3:
+      return JSON.stringify(random.pick([null, [], 42, "text", [parsed]]));
+    default:
+      return random.pick(["{", "{}}", "not json", "\ufeff{}", `{"a":${"[".repeat(10_000)}`, ""]);
+  }
+}
+
+/** One fuzz request: a valid one twisted in a single, seeded way. */
+export function fuzzRequest(t: FuzzTargets, random: Random): FuzzRequest {
+  const base = validBase(t, random);
+  const kind = random.weighted({
+    "wrong-types": 20,
+    "huge-body": 4,
+    "bad-id": 14,
+    "odd-path": 12,
+    unicode: 10,
+    "malformed-body": 10,
+    "odd-method": 6,
+    "odd-headers": 8,
+    "odd-query": 8,
+    valid: 8,
+  });
+  const out: FuzzRequest = { ...base, headers: { ...base.headers }, kind };
+  const segments = base.path.split("?")[0]?.split("/") ?? [];
+  switch (kind) {
+    case "wrong-types":
+      out.body = mutateBody(typeof base.body === "string" ? base.body : undefined, random);
+      if (out.method === "GET") out.method = "POST";
+      break;
+    case "huge-body": {
+      const size = random.pick([65 * 1024, 200 * 1024, 2 * 1024 * 1024]);
+      out.body = JSON.stringify({ email: "a@b.c", name: "n".repeat(size), items: [] });
+      if (out.method === "GET") out.method = "POST";
+      break;
+    }
+    case "bad-id":
+      if (segments.length > 2) segments[2] = random.pick(ODD_SEGMENTS);
+      else segments.push(random.pick(ODD_SEGMENTS));
+      out.path = segments.join("/");
+      break;
+    case "odd-path":
+      out.path = random.pick([
+        `/${base.path}`,
+        `${base.path}/`,
+        base.path.toUpperCase(),
+        `${segments.join("/")}/x/y/z`,
+        `/${random.pick(ODD_SEGMENTS)}`,
+        `${base.path}#frag`,
+        "/",
+        `/${"a/".repeat(200)}`,
+        `${segments.join("/")};jsessionid=1`,
+      ]);
+      break;
+    case "unicode":
+      out.body = (typeof base.body === "string" ? base.body : "{}").replace(
+        /"([^"]*)"(?=[,}])/,
+        `"${random.pick(["ü@ü.de", "🦄@example.com", "\\ud800", "\\u0000", "\u202e", "名前"])}"`,
+      );
+      break;
+    case "malformed-body":
+      out.body = random.pick(["{", "", "[]", "null", "\u0000\u0001", "a=1&b=2"]);
+      out.headers["content-type"] = random.pick([
+        "application/json",
+        "text/plain",
+        "multipart/form-data; boundary=x",
+        "application/json; charset=utf-16",
+        "",
+      ]);
+      break;
+    case "odd-method":
+      out.method = random.pick(["DELETE", "PATCH", "PUT", "OPTIONS", "HEAD", "POST", "GET"]);
+      if (out.method === "GET" || out.method === "HEAD") delete out.body;
+      break;
+    case "odd-headers":
+      out.headers["idempotency-key"] = random.pick([
+        "",
+        " ",
+        "ü",
+        "k".repeat(10_000),
+        "same-key-for-everything",
+        "\t",
+      ]);
+      out.headers.traceparent = random.pick(["../x", "00-zz-zz-01", "x".repeat(300)]);
+      out.headers.accept = random.pick(["text/html", "*/*", "application/xml"]);
+      break;
+    case "odd-query":
+      out.path = `${segments.join("/")}?${random.pick([
+        "userId=",
+        "userId=a&userId=b",
+        "orderId[]=1",
+        `userId=${"u".repeat(5_000)}`,
+        "orderId=%ZZ",
+        "userId=%00",
+        "=&=&",
+      ])}`;
+      break;
+  }
+  if (out.method === "GET" || out.method === "HEAD") delete out.body;
+  return out;
+}
+
+/** A valid command with an Idempotency-Key, to be sent twice: both answers must name the same resource. */
+export function replayRequest(t: FuzzTargets, random: Random): FuzzRequest {
+  const key = { ...JSON_TYPE, "idempotency-key": `fz-replay-${random.int(0, 1e9)}` };
+  if (random.chance(0.5))
+    return {
+      service: "users",
+      method: "POST",
+      path: "/users",
+      headers: key,
+      body: JSON.stringify({ email: `fzr${random.int(0, 1e9)}@example.com`, name: "Replay" }),
+      kind: "idempotency-replay",
+    };
+  const items = [{ sku: random.pick(t.skus), quantity: 1 }];
+  return {
+    service: "orders",
+    method: "POST",
+    path: "/orders",
+    headers: key,
+    body: JSON.stringify({ userId: random.pick(t.users), items, paymentMethod: "visa" }),
+    kind: "idempotency-replay",
+  };
+}
