@@ -4,11 +4,44 @@ import {
   streams,
   subjects,
 } from "@shop/shared/contracts";
-import { on, type ProjectionContext, type ProjectionDefinition } from "@shop/shared/kit";
-import { eq } from "drizzle-orm";
+import {
+  on,
+  type ProjectionContext,
+  type ProjectionDefinition,
+  prepared,
+  type SqliteDb,
+} from "@shop/shared/kit";
+import { eq, sql } from "drizzle-orm";
 import { notifications, type Schema } from "../../db/schema.ts";
 
 type Context = ProjectionContext<Schema>;
+
+const insertRecorded = prepared((db: SqliteDb<Schema>) =>
+  db
+    .insert(notifications)
+    .values({
+      id: sql.placeholder("id"),
+      userId: sql.placeholder("userId"),
+      channel: sql.placeholder("channel"),
+      template: sql.placeholder("template"),
+      orderId: sql.placeholder("orderId"),
+      recipient: sql.placeholder("recipient"),
+      recordedAt: sql.placeholder("recordedAt"),
+    })
+    .onConflictDoNothing()
+    .prepare(),
+);
+
+const markDelivered = prepared((db: SqliteDb<Schema>) =>
+  db
+    .update(notifications)
+    .set({
+      deliveredAt: sql`${sql.placeholder("deliveredAt")}`,
+      sender: sql`${sql.placeholder("sender")}`,
+    })
+    .where(eq(notifications.id, sql.placeholder("id")))
+    .prepare(),
+);
 
 /** A notification's events share one subject, so `recorded` is applied before `delivered`. */
 export const notificationsProjection: ProjectionDefinition<Schema> = {
@@ -18,25 +51,19 @@ export const notificationsProjection: ProjectionDefinition<Schema> = {
   handlers: [
     on(notificationRecorded, async (event, { tx }: Context) => {
       const { notificationId, userId, channel, template, orderId, recipient } = event.data;
-      await tx
-        .insert(notifications)
-        .values({
-          id: notificationId,
-          userId,
-          channel,
-          template,
-          orderId,
-          recipient,
-          recordedAt: event.time,
-        })
-        .onConflictDoNothing();
+      await insertRecorded(tx).run({
+        id: notificationId,
+        userId,
+        channel,
+        template,
+        orderId: orderId ?? null,
+        recipient,
+        recordedAt: event.time,
+      });
     }),
     on(notificationDelivered, async (event, { tx }: Context) => {
       const { notificationId, sender } = event.data;
-      await tx
-        .update(notifications)
-        .set({ deliveredAt: event.time, sender })
-        .where(eq(notifications.id, notificationId));
+      await markDelivered(tx).run({ id: notificationId, deliveredAt: event.time, sender });
     }),
   ],
 };

@@ -1,5 +1,5 @@
 import { prepared, type SqliteDb } from "@shop/shared/kit";
-import { eq, inArray, sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { catalog, knownUsers, type Schema } from "../../db/schema.ts";
 
 const userById = prepared((db: SqliteDb<Schema>) =>
@@ -7,6 +7,14 @@ const userById = prepared((db: SqliteDb<Schema>) =>
     .select()
     .from(knownUsers)
     .where(eq(knownUsers.userId, sql.placeholder("userId")))
+    .prepare(),
+);
+
+const priceBySku = prepared((db: SqliteDb<Schema>) =>
+  db
+    .select({ priceCents: catalog.priceCents })
+    .from(catalog)
+    .where(eq(catalog.sku, sql.placeholder("sku")))
     .prepare(),
 );
 
@@ -19,9 +27,10 @@ export async function getPrices(
   db: SqliteDb<Schema>,
   skus: readonly string[],
 ): Promise<Map<string, number>> {
-  const rows = await db
-    .select()
-    .from(catalog)
-    .where(inArray(catalog.sku, [...skus]));
-  return new Map(rows.map((row) => [row.sku, row.priceCents]));
+  const prices = new Map<string, number>();
+  for (const sku of skus) {
+    const row = await priceBySku(db).get({ sku });
+    if (row) prices.set(sku, row.priceCents);
+  }
+  return prices;
 }

@@ -1,5 +1,26 @@
-import type { EventEnvelope, ProjectionContext } from "@shop/shared/kit";
+import {
+  type EventEnvelope,
+  type ProjectionContext,
+  prepared,
+  type SqliteDb,
+} from "@shop/shared/kit";
+import { sql } from "drizzle-orm";
 import { orderHistory, type Schema } from "../../db/schema.ts";
+
+const insertHistory = prepared((db: SqliteDb<Schema>) =>
+  db
+    .insert(orderHistory)
+    .values({
+      stream: sql.placeholder("stream"),
+      sequence: sql.placeholder("sequence"),
+      orderId: sql.placeholder("orderId"),
+      type: sql.placeholder("type"),
+      time: sql.placeholder("time"),
+      detail: sql.placeholder("detail"),
+    })
+    .onConflictDoNothing()
+    .prepare(),
+);
 
 /** Adds one saga event to an order's timeline; replays are no-ops (keyed by stream position). */
 export async function recordHistory(
@@ -7,15 +28,12 @@ export async function recordHistory(
   { tx, position }: ProjectionContext<Schema>,
   detail?: string,
 ) {
-  await tx
-    .insert(orderHistory)
-    .values({
-      stream: position.stream,
-      sequence: position.sequence,
-      orderId: event.data.orderId,
-      type: event.type,
-      time: event.time,
-      detail,
-    })
-    .onConflictDoNothing();
+  await insertHistory(tx).run({
+    stream: position.stream,
+    sequence: position.sequence,
+    orderId: event.data.orderId,
+    type: event.type,
+    time: event.time,
+    detail: detail ?? null,
+  });
 }
