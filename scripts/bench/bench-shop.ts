@@ -7,10 +7,11 @@ import { findPid } from "./process-stats.ts";
 export const startBenchShop = (only: readonly ServiceName[] = SERVICE_NAMES) =>
   startShop({ all: { ...PRODUCTION_ENV } }, only, { nats: { monitor: true } });
 
-/** Every process the shop runs, by name, with nats-server among them. */
+/** Every process the shop runs, by name, with nats-server and the card gateway among them. */
 export function shopPids(shop: Shop): Record<string, number> {
   const pids: Record<string, number> = {};
   for (const [name, service] of Object.entries(shop.services)) pids[name] = service.pid;
+  pids["card-gateway"] = shop.cardGateway.pid;
   const nats = findPid("-p", String(shop.nats.port));
   if (nats !== undefined) pids["nats-server"] = nats;
   return pids;
