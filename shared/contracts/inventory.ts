@@ -21,7 +21,12 @@ export const productDefined = defineEvent(
 
 export const stockRestocked = defineEvent(
   "stock.restocked",
-  z.object({ sku, quantity: z.number().int().positive().max(1_000_000) }),
+  z.object({
+    sku,
+    quantity: z.number().int().positive().max(1_000_000),
+    /** Names the restock request (from its Idempotency-Key): a retry of it adds nothing. */
+    restockId: z.string().min(1).max(64).optional(),
+  }),
   {
     description: "Units arrived and are available to sell.",
   },

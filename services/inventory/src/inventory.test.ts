@@ -182,4 +182,33 @@ describe("inventory service", () => {
     const answers = (await inventoryEvents()).filter((e) => e.data.orderId === "o-after-restart");
     expect(answers.map((e) => e.type)).toEqual(["stock.reserved", "stock.held"]);
   });
+
+  test("a restock retried with its Idempotency-Key (after a lost answer) adds its units once", async () => {
+    const sku = "RETRY-1";
+    expect((await bed.api("PUT", `/products/${sku}`, { name: "R", priceCents: 100 })).status).toBe(
+      200,
+    );
+    const restock = () =>
+      fetch(`${bed.service.url}/products/${sku}/restock`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "idempotency-key": "restock-42" },
+        body: JSON.stringify({ quantity: 7 }),
+      });
+    const first = await restock();
+    expect(first.status).toBe(200);
+    // The client never saw that answer and sends the same request again, twice.
+    const [second, third] = await Promise.all([restock(), restock()]);
+    expect([second.status, third.status]).toEqual([200, 200]);
+    expect(await third.json()).toMatchObject({ sku, available: 7 });
+    const restocks = (await inventoryEvents()).filter(
+      (e) => e.type === "stock.restocked" && (e.data as { sku?: string }).sku === sku,
+    );
+    expect(restocks).toHaveLength(1);
+    // Without a key, each request is a restock of its own.
+    expect((await bed.api("POST", `/products/${sku}/restock`, { quantity: 1 })).body).toMatchObject(
+      {
+        available: 8,
+      },
+    );
+  });
 });

@@ -4,6 +4,7 @@ import { AppError } from "@shop/shared/domain";
 import {
   commit,
   type Placed,
+  RECENT_RESTOCKS,
   release,
   reserve,
   type SkuCommand,
@@ -106,6 +107,37 @@ describe("a sku: catalog and restock", () => {
     expect(
       thrownBy(() => whenSku(given(mug), { type: "Restock", sku: "MUG-1", quantity: 0 })),
     ).toMatchObject({ kind: "validation", code: "stock.invalid-quantity" });
+  });
+});
+
+describe("a retried restock", () => {
+  const restockWith = (restockId: string, quantity = 5) =>
+    ({ type: "Restock", sku: "MUG-1", quantity, restockId }) as const;
+
+  test("adds its units once: a restock the sku has applied under the same id adds nothing", () => {
+    const first = whenSku(given(mug), restockWith("r-1"));
+    expect(first).toEqual([
+      { type: "stock.restocked", data: { sku: "MUG-1", quantity: 5, restockId: "r-1" } },
+    ]);
+    const after = then(
+      given(mug),
+      first.map((e) => onSku("MUG-1", e)),
+    );
+    expect(whenSku(after, restockWith("r-1"))).toEqual([]);
+    expect(whenSku(after, restockWith("r-2"))).toHaveLength(1);
+  });
+
+  test("the sku remembers only its last RECENT_RESTOCKS ids, however long it sells", () => {
+    let world = given(mug);
+    for (let i = 0; i < RECENT_RESTOCKS + 10; i++)
+      world = then(
+        world,
+        whenSku(world, restockWith(`r-${i}`, 1)).map((e) => onSku("MUG-1", e)),
+      );
+    const sku = skuOf(world, "MUG-1");
+    expect(sku?.available).toBe(RECENT_RESTOCKS + 10);
+    expect(sku?.recentRestocks).toHaveLength(RECENT_RESTOCKS);
+    expect(whenSku(world, restockWith(`r-${RECENT_RESTOCKS + 9}`, 1))).toEqual([]);
   });
 });
 

@@ -24,7 +24,13 @@ export type DefineProduct = {
   name: string;
   priceCents: number;
 };
-export type Restock = { type: "Restock"; sku: string; quantity: number };
+export type Restock = {
+  type: "Restock";
+  sku: string;
+  quantity: number;
+  /** Names the request: a restock the sku has recently applied under this id adds nothing. */
+  restockId?: string;
+};
 export type SkuCommand = DefineProduct | Restock;
 
 export type StockEvent =
@@ -47,7 +53,12 @@ export interface SkuStock {
   sold: number;
   /** Units held per order, until the order's stock is released or sold. */
   holds: Readonly<Record<string, number>>;
+  /** The last RECENT_RESTOCKS restock ids applied, oldest first: what a retried restock checks. */
+  recentRestocks?: readonly string[];
 }
+
+/** How many restock ids a sku remembers: enough for retries, bounded however long it sells. */
+export const RECENT_RESTOCKS = 64;
 
 export interface OrderStock {
   status: "reserved" | "rejected" | "released" | "committed";
@@ -103,8 +114,14 @@ function evolveSku(sku: SkuStock | undefined, event: StockEvent): SkuStock | und
       const { name, priceCents } = event.data;
       return { available: 0, reserved: 0, sold: 0, holds: {}, ...sku, name, priceCents };
     }
-    case "stock.restocked":
-      return sku && { ...sku, available: sku.available + event.data.quantity };
+    case "stock.restocked": {
+      const { quantity, restockId } = event.data;
+      if (!sku) return sku;
+      const recentRestocks = restockId
+        ? [...(sku.recentRestocks ?? []), restockId].slice(-RECENT_RESTOCKS)
+        : sku.recentRestocks;
+      return { ...sku, available: sku.available + quantity, recentRestocks };
+    }
     case "stock.held": {
       const { orderId, quantity } = event.data;
       return (
@@ -175,10 +192,13 @@ function decideDefine(command: DefineProduct, state: StockState): StockEvent[] {
 }
 
 function decideRestock(command: Restock, state: StockState): StockEvent[] {
-  const { sku, quantity } = command;
+  const { sku, quantity, restockId } = command;
   if (!state.sku) throw notFound("product.not-found", `no product ${sku}`, { sku });
   requireQuantity(sku, quantity);
-  return [{ type: "stock.restocked", data: { sku, quantity } }];
+  if (restockId && state.sku.recentRestocks?.includes(restockId)) return [];
+  return [
+    { type: "stock.restocked", data: { sku, quantity, ...(restockId ? { restockId } : {}) } },
+  ];
 }
 
 /**

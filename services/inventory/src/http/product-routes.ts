@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { skuSchema } from "@shop/shared/contracts";
-import { type HttpApp, json, notFound, problems } from "@shop/shared/kit";
+import { type HttpApp, idempotencyKeyHeader, json, notFound, problems } from "@shop/shared/kit";
 import { type ChangeProductDeps, changeProduct } from "../app/change-product.ts";
 import { getProduct, listProducts } from "../projections/products/product-queries.ts";
 
@@ -33,18 +33,33 @@ const define = createRoute({
       required: true,
     },
   },
-  responses: { 200: json(ProductSchema, "The product"), ...problems(400, 422, 503) },
+  responses: {
+    200: json(ProductSchema, "The product"),
+    202: json(
+      z.object({ sku: z.string() }),
+      "Stored; its Location answers once the read model catches up",
+    ),
+    ...problems(400, 413, 422, 503),
+  },
 });
 
 const restock = createRoute({
   method: "post",
   path: "/products/{sku}/restock",
-  summary: "Add units to a product's available stock",
+  summary: "Add units to a product's available stock; safe to retry with an Idempotency-Key",
   request: {
+    headers: idempotencyKeyHeader,
     params: skuParam,
     body: { ...json(z.object({ quantity: z.number().int().positive() })), required: true },
   },
-  responses: { 200: json(ProductSchema, "The product"), ...problems(400, 404, 422, 503) },
+  responses: {
+    200: json(ProductSchema, "The product"),
+    202: json(
+      z.object({ sku: z.string() }),
+      "Stored; its Location answers once the read model catches up",
+    ),
+    ...problems(400, 404, 413, 422, 503),
+  },
 });
 
 const get = createRoute({
@@ -66,22 +81,27 @@ export function addProductRoutes(app: HttpApp, deps: ChangeProductDeps) {
   app.openapi(define, async (c) => {
     const { sku } = c.req.valid("param");
     const { name, priceCents } = c.req.valid("json");
-    const product = await changeProduct(
+    const { product } = await changeProduct(
       deps,
       { type: "DefineProduct", sku, name, priceCents },
-      c.get("requestId" as never),
+      { correlationId: c.get("requestId" as never) },
     );
-    return c.json(product, 200);
+    const location = { location: `/products/${sku}` };
+    return product ? c.json(product, 200, location) : c.json({ sku }, 202, location);
   });
   app.openapi(restock, async (c) => {
     const { sku } = c.req.valid("param");
     const { quantity } = c.req.valid("json");
-    const product = await changeProduct(
+    const { product } = await changeProduct(
       deps,
       { type: "Restock", sku, quantity },
-      c.get("requestId" as never),
+      {
+        correlationId: c.get("requestId" as never),
+        idempotencyKey: c.req.valid("header")["idempotency-key"],
+      },
     );
-    return c.json(product, 200);
+    const location = { location: `/products/${sku}` };
+    return product ? c.json(product, 200, location) : c.json({ sku }, 202, location);
   });
   app.openapi(get, async (c) => {
     const { sku } = c.req.valid("param");
