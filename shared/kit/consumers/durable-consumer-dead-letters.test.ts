@@ -95,3 +95,28 @@ describe("dead letters are always storable", () => {
     }
   });
 });
+
+describe("a durable consumer deleted on the broker", () => {
+  test("turns readiness to 503 with the reason, and is not silently recreated", async () => {
+    const spec = testConsumer("deleted-durable", "test.deleted.>");
+    const { consumer, metrics } = await run(spec, [recordNote("deleted-durable")]);
+    const app = createHttpApp({
+      service: "consumer-test",
+      logger: createLogger({ service: "consumer-test", level: "silent" }),
+      metrics,
+      readiness: () => ({ consumers: consumersReadiness([consumer]) }),
+    });
+    expect((await app.request("/health/ready")).status).toBe(200);
+    await bed.nats.jsm.consumers.delete(spec.stream, spec.durable);
+    await waitUntil(async () => (await app.request("/health/ready")).status === 503, {
+      timeoutMs: 15_000,
+      message: "readiness to notice the deleted durable consumer",
+    });
+    const body = (await (await app.request("/health/ready")).json()) as { reasons?: unknown };
+    expect(JSON.stringify(body.reasons)).toContain("deleted-durable");
+    expect(JSON.stringify(body.reasons)).toContain("gone from the broker");
+    const names: string[] = [];
+    for await (const info of bed.nats.jsm.consumers.list(spec.stream)) names.push(info.name);
+    expect(names).not.toContain(spec.durable);
+  });
+});

@@ -160,7 +160,18 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
 
   const messages: ConsumerMessages = await consumer.consume({ max_messages: bufferSize });
   (async () => {
-    for await (const status of messages.status()) logger.debug({ status }, "consumer status");
+    for await (const status of messages.status()) {
+      // A deleted durable is not recreated here: a new one would start from the stream's first
+      // event, past the horizon of the processed-event records. Operators decide; readiness says why.
+      if (status.type === "consumer_deleted" || status.type === "consumer_not_found") {
+        logger.error({ status }, "the durable consumer is gone from the broker");
+        health.report(
+          "deleted",
+          `durable consumer ${name} on ${spec.stream} is gone from the broker (deleted?); it is not recreated on its own, since a new one starts from the first event of the stream`,
+          365 * DAY_MS,
+        );
+      } else logger.debug({ status }, "consumer status");
+    }
   })().catch(() => undefined);
   const pulling = (async () => {
     for await (const message of messages) {
