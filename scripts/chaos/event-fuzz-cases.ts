@@ -113,6 +113,12 @@ export function fuzzSubject(t: EventTargets, random: Random, aimAtLive: boolean)
   return { family, subject };
 }
 
+/** True when `subject` is a live order's or sku's (its last token names one). */
+export function isLiveSubject(t: EventTargets, subject: string): boolean {
+  const token = subject.slice(subject.lastIndexOf(".") + 1);
+  return t.skus.includes(token) || t.orders().includes(token);
+}
+
 /** A small poison message (the caller adds the large ones, see `largeMessage`). */
 export function smallMessage(t: EventTargets, random: Random): FuzzMessage {
   const kind = random.weighted({
@@ -125,7 +131,6 @@ export function smallMessage(t: EventTargets, random: Random): FuzzMessage {
     "lying-header": 5,
     medium: 2,
   });
-  // An unknown type on a live aggregate is meant to stop its loads (code too old): fresh ids only.
   const { family, subject } = fuzzSubject(t, random, kind !== "unknown-type" && random.chance(0.3));
   const type = random.pick(TYPES_OF[family] as string[]);
   const json = (value: unknown) => text(JSON.stringify(value));

@@ -219,12 +219,26 @@ export function fuzzRequest(t: FuzzTargets, random: Random): FuzzRequest {
         `${segments.join("/")};jsessionid=1`,
       ]);
       break;
-    case "unicode":
-      out.body = (typeof base.body === "string" ? base.body : "{}").replace(
-        /"([^"]*)"(?=[,}])/,
-        `"${random.pick(["ü@ü.de", "🦄@example.com", "\\ud800", "\\u0000", "\u202e", "名前"])}"`,
-      );
+    case "unicode": {
+      const text = random.pick([
+        "ü@ü.de",
+        "🦄@example.com",
+        "\\ud800",
+        "\\u0000",
+        "\u202e",
+        "名前",
+      ]);
+      if (typeof base.body === "string") {
+        out.body = base.body.replace(/"([^"]*)"(?=[,}])/, `"${text}"`);
+      } else {
+        let segment = "%ED%A0%80"; // a lone surrogate, which encodeURIComponent refuses
+        try {
+          segment = encodeURIComponent(JSON.parse(`"${text}"`));
+        } catch {}
+        out.path = `${segments.slice(0, 2).join("/")}/${segment}`;
+      }
       break;
+    }
     case "malformed-body":
       out.body = random.pick(["{", "", "[]", "null", "\u0000\u0001", "a=1&b=2"]);
       out.headers["content-type"] = random.pick([

@@ -103,7 +103,9 @@ export function parseOptions(
     const key = keys.find((k) => `--${kebab(k)}` === flag);
     if (!key) throw new Error(`unknown flag ${flag}\n${usage()}`);
     const isBoolean = typeof DEFAULT_OPTIONS[key] === "boolean";
-    const raw = inline ?? (isBoolean ? "true" : argv[++i]);
+    const next = argv[i + 1];
+    const takesNext = !isBoolean || ["true", "false", "1", "0"].includes(next ?? "");
+    const raw = inline ?? (takesNext ? argv[++i] : "true");
     if (raw === undefined) throw new Error(`${flag} needs a value`);
     options[key] = coerce(key, raw);
   }
