@@ -1,7 +1,8 @@
 import type { ServiceName } from "../../tests/e2e/shop-harness.ts";
 import type { ChaosContext } from "./chaos-context.ts";
 import { auditAnswer, type HttpAnswer, isAnswer, send } from "./http-client.ts";
-import { type FuzzTargets, fuzzRequest, replayRequest } from "./http-fuzz-cases.ts";
+import { fuzzRequest } from "./http-fuzz-cases.ts";
+import { type FuzzTargets, replayRequest } from "./http-fuzz-routes.ts";
 
 /** What the HTTP fuzzer sent and got. */
 export interface HttpFuzzFigures {
