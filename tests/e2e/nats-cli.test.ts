@@ -292,7 +292,11 @@ describe("the README's nats CLI section, run against a running shop", () => {
         // As the README says: '>' shows JetStream API calls and acks too, the stream subjects do not.
         if (watcher.command.text === "nats sub '>'") {
           expect(output).toContain('Received on "$JS.API.');
-          expect(output).toContain('Received on "$JS.ACK.');
+          // Consumers ack after their handler's effects are stored: the acks follow shortly.
+          await waitFor(
+            async () => watcher.output().includes('Received on "$JS.ACK.') || undefined,
+            { timeoutMs: 10_000, message: "nats sub '>' to show a consumer's ack" },
+          );
         } else {
           expect(output).not.toContain('Received on "$JS.');
         }
