@@ -7,6 +7,7 @@ export {
   type SubjectEvent,
 } from "./aggregates/aggregate-store.ts";
 export { type Decider, fold } from "./aggregates/decider.ts";
+export { decodeHistory } from "./aggregates/decode-history.ts";
 export { createKeyedLock } from "./aggregates/keyed-lock.ts";
 export { readSubject, type StoredEvent } from "./aggregates/read-subject.ts";
 export {

@@ -44,7 +44,7 @@ runService(
     const deps: PaymentDeps = {
       payments: kit.aggregateStore(paymentDecider, streams.payments.name),
       gateway,
-      readOrder: createOrderReader(kit.nats, kit.registry),
+      readOrder: createOrderReader(kit.nats, kit.registry, kit.logger),
     };
     addPaymentRoutes(kit.app, { db: kit.store.read });
     await kit.consume({

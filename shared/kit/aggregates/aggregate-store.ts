@@ -1,7 +1,6 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import { AppError, conflict, isConflict, unavailable } from "../errors/app-error.ts";
+import { conflict, isConflict, unavailable } from "../errors/app-error.ts";
 import type { EventEnvelope } from "../events/cloud-event.ts";
-import { decodeEvent, isUnknownVersion } from "../events/codec.ts";
 import type { ContractRegistry, DomainEvent } from "../events/event-contract.ts";
 import {
   type Append,
@@ -12,6 +11,7 @@ import {
 import type { Logger } from "../log/logger.ts";
 import { createCoalescingQueue } from "./coalescing-queue.ts";
 import type { Decider } from "./decider.ts";
+import { decodeHistory } from "./decode-history.ts";
 import { createKeyedLock } from "./keyed-lock.ts";
 import { readSubject } from "./read-subject.ts";
 import { createSnapshotStore, type SnapshotOptions } from "./snapshots.ts";
@@ -169,27 +169,7 @@ export function createAggregateStore<Command, Event extends DomainEvent, State>(
       );
     });
     let state = known.state;
-    for (const message of messages) {
-      let event: EventEnvelope;
-      try {
-        event = decodeEvent(registry, message);
-      } catch (err) {
-        if (
-          isUnknownVersion(err) ||
-          (err instanceof AppError && err.code === "event.unknown-type")
-        ) {
-          throw unavailable(
-            "aggregate.unknown-event",
-            `${subject} holds an event this version cannot read (sequence ${message.seq}): ${err.message}`,
-            err,
-          );
-        }
-        logger.error(
-          { err, subject, sequence: message.seq },
-          "skipping a malformed message in an aggregate's history",
-        );
-        continue;
-      }
+    for (const event of decodeHistory(registry, messages, { subject, logger })) {
       if (ownTypes.has(event.type))
         state = decider.evolve(state, { type: event.type, data: event.data } as Event);
     }

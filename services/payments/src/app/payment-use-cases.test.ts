@@ -66,7 +66,7 @@ const paymentStore = () =>
 const depsWith = (gateway: SimulatedGateway): PaymentDeps => ({
   payments: paymentStore(),
   gateway,
-  readOrder: createOrderReader(nats, contracts),
+  readOrder: createOrderReader(nats, contracts, logger),
 });
 const newGateway = () =>
   createSimulatedGateway({ limitCents: 100_000, declinedMethods: ["card_declined"] });
@@ -92,6 +92,17 @@ const eventTypes = async (orderId: string) => {
 };
 
 describe("payment use cases", () => {
+  test("charges an order whose subject also holds garbage published by hand (skipped, not fatal)", async () => {
+    const gateway = newGateway();
+    const orderId = `o-${crypto.randomUUID()}`;
+    await nats.js.publish(subjects.order(orderId), "x=1");
+    await placed(orderId);
+    await nats.js.publish(subjects.order(orderId), "[1,2]");
+    await capturePayment(depsWith(gateway), orderId, {});
+    expect(await eventTypes(orderId)).toEqual(["payment.captured"]);
+    expect(gateway.charges()).toHaveLength(1);
+  });
+
   test("asks for a retry while the order's terms are unknown, and charges nothing", async () => {
     const gateway = newGateway();
     const orderId = `o-${crypto.randomUUID()}`;

@@ -2,7 +2,8 @@ import { orderCancelled, orderPlaced, streams, subjects } from "@shop/shared/con
 import type { EventOf } from "@shop/shared/domain";
 import {
   type ContractRegistry,
-  decodeEvent,
+  decodeHistory,
+  type Logger,
   type NatsContext,
   readSubject,
 } from "@shop/shared/kit";
@@ -20,17 +21,19 @@ export type ReadOrder = (orderId: string) => Promise<OrderFacts | undefined>;
 /**
  * Reads an order's own events from ORDERS at decision time. Authoritative where a local
  * projection could lag: a charge is never taken for an order already cancelled, whatever
- * order the two streams' consumers happen to run in.
+ * order the two streams' consumers happen to run in. Garbage on the order's subject is skipped;
+ * an event this version cannot read makes the read fail as unavailable (retried later).
  */
 export function createOrderReader(
   nats: Pick<NatsContext, "js" | "jsm">,
   registry: ContractRegistry,
+  logger: Logger,
 ): ReadOrder {
   return async (orderId) => {
-    const { messages } = await readSubject(nats, streams.orders.name, subjects.order(orderId));
+    const subject = subjects.order(orderId);
+    const { messages } = await readSubject(nats, streams.orders.name, subject);
     let facts: OrderFacts | undefined;
-    for (const message of messages) {
-      const event = decodeEvent(registry, message);
+    for (const event of decodeHistory(registry, messages, { subject, logger })) {
       if (event.type === orderPlaced.type) {
         // decodeEvent has validated the data against this very contract.
         const { userId, totalCents, paymentMethod } = event.data as EventOf<
