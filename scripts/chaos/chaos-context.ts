@@ -36,8 +36,6 @@ export interface ChaosContext {
   failedCommands: FailedCommand[];
   progress: Progress;
   accepted: Map<string, AcceptedOrder>;
-  /** Orders a fuzz request tried to cancel (their outcome is not the client's intent). */
-  fuzzTouchedOrders: Set<string>;
   /** Writes one JSON line of figures or events. */
   emit(kind: string, fields: Record<string, unknown>): void;
   /** True once the run's time budget for the load phase is spent. */

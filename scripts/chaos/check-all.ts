@@ -53,7 +53,6 @@ export async function checkAll(
     {
       facts,
       accepted: ctx.accepted,
-      fuzzTouched: ctx.fuzzTouchedOrders,
       lastFaultEnd: input.lastFaultEnd,
       terminalWithinMs: ctx.options.terminalWithinMs,
     },

@@ -4,7 +4,8 @@ import type { StoredMessage } from "./stream-reader.ts";
 /** The facts the streams hold, folded by the checker itself (not by any service). */
 export interface OrderFacts {
   placed?: { userId: string; totalCents: number; paymentMethod: string; time: Date };
-  terminals: { type: string; reason?: string; time: Date; seq: number }[];
+  /** `by`: the correlation id, i.e. the request id of the command that caused it. */
+  terminals: { type: string; reason?: string; time: Date; seq: number; by: string }[];
 }
 export interface SkuFacts {
   defined: boolean;
@@ -106,7 +107,13 @@ function apply(facts: Facts, e: EventEnvelope, m: StoredMessage) {
       break;
     case "order.confirmed":
     case "order.cancelled":
-      order().terminals.push({ type: e.type, reason: d.reason, time: m.time, seq: m.seq });
+      order().terminals.push({
+        type: e.type,
+        reason: d.reason,
+        time: m.time,
+        seq: m.seq,
+        by: e.correlationId,
+      });
       break;
     case "product.defined":
       sku().defined = true;

@@ -23,7 +23,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Sends `options.httpFuzz` fuzz requests to every endpoint (see http-fuzz-cases.ts), paced on
  * the load's progress. Every answer must obey the HTTP rules (no 5xx but a 503 with
  * Retry-After, errors as problem+json). An order it gets accepted joins the orders that must
- * settle; a cancel it sends exempts that order from its client's intended outcome. Every
+ * settle; Every
  * twentieth request is an Idempotency-Key replay: the same POST /orders twice must name the
  * same order.
  */
@@ -53,8 +53,6 @@ export async function runHttpFuzz(
   async function deliver(n: number, request: ReturnType<typeof fuzzRequest>, suffix: string) {
     figures.sent += 1;
     figures.byKind[request.kind] = (figures.byKind[request.kind] ?? 0) + 1;
-    const cancelOf = /^\/orders\/([^/?]+)\/cancel/.exec(request.path)?.[1];
-    if (cancelOf) ctx.fuzzTouchedOrders.add(cancelOf);
     for (let attempt = 1; attempt <= 5; attempt++) {
       const sent = {
         baseUrl: baseUrl(request.service),

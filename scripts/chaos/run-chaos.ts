@@ -56,7 +56,6 @@ export async function runChaos(
     failedCommands: [],
     progress: createProgress(options.orders),
     accepted: new Map(),
-    fuzzTouchedOrders: new Set(),
     emit: (kind, fields) =>
       emit(Object.assign({ kind, t: Date.now() - started }, fields, { kind })),
     overTime: () => Date.now() - started > options.maxDurationMs,
