@@ -4,13 +4,18 @@
  * invariants. Prints JSON lines (one per event, then the report) and a human summary; exits 1
  * on any violation, 2 when the run itself fails. Flags and CHAOS_* variables: see options.ts.
  */
-import { parseOptions } from "./options.ts";
+import { parseOptions, usage } from "./options.ts";
 import { formatSummary } from "./report.ts";
 import { runChaos } from "./run-chaos.ts";
 
 let options: ReturnType<typeof parseOptions>;
+const argv = process.argv.slice(2);
+if (argv.includes("--help") || argv.includes("-h")) {
+  console.log(usage());
+  process.exit(0);
+}
 try {
-  options = parseOptions(process.argv.slice(2));
+  options = parseOptions(argv);
 } catch (err) {
   console.error((err as Error).message);
   process.exit(2);
