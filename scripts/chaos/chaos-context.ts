@@ -40,6 +40,8 @@ export interface ChaosContext {
   emit(kind: string, fields: Record<string, unknown>): void;
   /** True once the run's time budget for the load phase is spent. */
   overTime(): boolean;
+  /** The load's pace: at most this many orders accepted per second (Infinity: as fast as it goes). */
+  ordersPerSecond: number;
   /** Set once every fault was injected: the load keeps going past its target until then. */
   faultsDone: boolean;
 }

@@ -94,7 +94,10 @@ function envelope(
 export function fuzzSubject(t: EventTargets, random: Random, aimAtLive: boolean) {
   const live = aimAtLive && t.live;
   const orders = t.orders();
-  const liveOrder = orders.length > 0 ? random.pick(orders) : "fz-none";
+  // Mostly the newest orders: poison that lands while their saga is still running tests the most.
+  const pools = { newest: orders.slice(-2), recent: orders.slice(-20), any: orders };
+  const pool = pools[random.weighted({ newest: 5, recent: 2, any: 3 })];
+  const liveOrder = orders.length === 0 ? "fz-none" : random.pick(pool);
   const fresh = random.pick([`fz${random.int(0, 1e9)}`, "ü", "🦄", "-", "x".repeat(200)]);
   const id = live ? liveOrder : fresh;
   const family = random.pick(["users", "orders", "inventory", "payments", "notifications"]);

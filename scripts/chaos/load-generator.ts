@@ -94,12 +94,25 @@ async function cancelLater(ctx: ChaosContext, order: AcceptedOrder, key: string,
     );
 }
 
-async function runClient(ctx: ChaosContext, catalog: Catalog, client: number) {
+/** Waits while the orders accepted so far are ahead of the pace (see ChaosContext.ordersPerSecond). */
+async function keepPace(ctx: ChaosContext, started: number) {
+  for (;;) {
+    const dueAt = started + (ctx.progress.accepted() / ctx.ordersPerSecond) * 1_000;
+    if (Date.now() >= dueAt || ctx.overTime()) return;
+    await sleep(Math.min(250, dueAt - Date.now()));
+  }
+}
+
+async function runClient(ctx: ChaosContext, catalog: Catalog, client: number, started: number) {
   const random = ctx.random.fork(`client-${client}`);
   const users = catalog.users.filter((_, i) => i % ctx.options.clients === client);
   const pending: Promise<void>[] = [];
-  const more = () => ctx.progress.accepted() < ctx.progress.target || !ctx.faultsDone;
+  const targetMet = () => ctx.progress.accepted() >= ctx.progress.target;
+  // Past the target, one client keeps a trickle (2 orders/s) going until the last fault is over.
+  const more = () => !targetMet() || (!ctx.faultsDone && client === 0);
   for (let n = 0; more() && !ctx.overTime(); n++) {
+    if (targetMet()) await sleep(500);
+    else await keepPace(ctx, started);
     const intent = random.weighted(MIX);
     const key = `chaos-${ctx.options.seed}-c${client}-${n}`;
     const order = await placeOrder(ctx, catalog, random, intent, random.pick(users), key);
@@ -144,14 +157,17 @@ async function runMerchant(ctx: ChaosContext, catalog: Catalog, loadDone: () => 
 }
 
 /**
- * Runs every client until the target of accepted orders is met and every fault was injected
- * (or time is up), so that no fault lands on an idle shop.
+ * Runs every client until the target of accepted orders is met, then one client at a trickle
+ * until every fault was injected (or time is up), so that no fault lands on an idle shop.
  */
 export async function runLoad(ctx: ChaosContext, catalog: Catalog): Promise<void> {
   let done = false;
+  const started = Date.now();
   const merchant = runMerchant(ctx, catalog, () => done);
   await Promise.all(
-    Array.from({ length: ctx.options.clients }, (_, client) => runClient(ctx, catalog, client)),
+    Array.from({ length: ctx.options.clients }, (_, client) =>
+      runClient(ctx, catalog, client, started),
+    ),
   );
   done = true;
   ctx.progress.finish();

@@ -28,6 +28,8 @@ export interface ChaosOptions {
   /** Orders placed after every fault and fuzz message, which must all be confirmed. */
   canaries: number;
   seed: number;
+  /** The load is paced to last at least this long per planned fault, so faults meet a busy shop. */
+  faultSpacingMs: number;
   /** Every accepted order is terminal this long after the last fault (or after it was accepted, if later). */
   terminalWithinMs: number;
   /** Longest wait, once the system is quiet, for read models and consumers to agree with the streams. */
@@ -56,6 +58,7 @@ export const DEFAULT_OPTIONS: ChaosOptions = {
   fuzzLiveSubjects: true,
   canaries: 3,
   seed: 1,
+  faultSpacingMs: 4_000,
   terminalWithinMs: 30_000,
   quietTimeoutMs: 90_000,
   maxDurationMs: 20 * 60_000,

@@ -60,6 +60,7 @@ export async function runChaos(
       emit(Object.assign({ kind, t: Date.now() - started }, fields, { kind })),
     overTime: () => Date.now() - started > options.maxDurationMs,
     faultsDone: false,
+    ordersPerSecond: Number.POSITIVE_INFINITY,
   };
   const nc = await connect({
     servers: chaos.shop.nats.url,
@@ -80,6 +81,9 @@ export async function runChaos(
       initialUnits: catalog.initialUnits,
     });
     const faults = planFaults(ctx);
+    if (faults.length > 0)
+      ctx.ordersPerSecond = options.orders / ((faults.length * options.faultSpacingMs) / 1_000);
+    ctx.emit("plan", { faults: faults.length, ordersPerSecondAtMost: ctx.ordersPerSecond });
     const ticker = setInterval(
       () =>
         ctx.emit("progress", {
