@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { z } from "zod";
 import { notificationEvents } from "./notifications.ts";
-import { orderEvents } from "./orders.ts";
+import { MAX_TOTAL_CENTS, orderEvents, orderPlaced } from "./orders.ts";
 import { paymentEvents } from "./payments.ts";
 import { userEvents, userRegistered } from "./users.ts";
 
@@ -77,5 +77,19 @@ describe("event contracts of users, orders, payments and notifications", () => {
     const longest = { ...huge, email: `${"a".repeat(242)}@example.com` };
     expect(longest.email).toHaveLength(254);
     expect(userRegistered.schema.safeParse(longest).success).toBe(true);
+  });
+
+  test("refuse an order total a card processor would not charge", () => {
+    const order = {
+      orderId: "o-1",
+      userId: "u-1",
+      items: [{ sku: "gold", quantity: 2, unitPriceCents: 1_000_000_000 }],
+      totalCents: 2_000_000_000,
+      paymentMethod: "visa",
+    };
+    expect(orderPlaced.schema.safeParse(order).success).toBe(false);
+    expect(orderPlaced.schema.safeParse({ ...order, totalCents: MAX_TOTAL_CENTS }).success).toBe(
+      true,
+    );
   });
 });

@@ -4,6 +4,9 @@ import { aggregateId } from "./ids.ts";
 import { skuSchema } from "./inventory.ts";
 import { userIdSchema } from "./users.ts";
 
+/** The largest order total a card processor charges (the card gateway's limit). */
+export const MAX_TOTAL_CENTS = 1_000_000_000;
+
 /** How the customer pays, as the payment gateway names it. */
 export const paymentMethodSchema = z.string().min(1).max(64);
 /** Most lines in one order: keeps every order event far below the broker's max_payload. */
@@ -29,7 +32,7 @@ export const orderPlaced = defineEvent(
     orderId: aggregateId,
     userId: userIdSchema,
     items: z.array(orderLine).min(1).max(MAX_ORDER_LINES),
-    totalCents: z.number().int().nonnegative(),
+    totalCents: z.number().int().nonnegative().max(MAX_TOTAL_CENTS),
     paymentMethod: paymentMethodSchema,
   }),
   { description: "A customer placed an order; stock and payment are still to come." },
@@ -40,7 +43,7 @@ export const orderConfirmed = defineEvent(
   z.object({
     orderId: aggregateId,
     userId: userIdSchema,
-    totalCents: z.number().int().nonnegative(),
+    totalCents: z.number().int().nonnegative().max(MAX_TOTAL_CENTS),
   }),
   { description: "Stock is reserved and payment captured: the order will ship." },
 );

@@ -43,6 +43,9 @@ function gateway(name: string, latencyMs = 0) {
   };
   return {
     ledger,
+    /** A request with no body at all, as a fuzzer or a broken client sends it. */
+    bodiless: (path: string, key: string) =>
+      app.request(path, { method: "POST", headers: { "idempotency-key": key } }),
     charge: (key: string | undefined, amountCents: number, paymentMethod = "visa") =>
       post("/charges", key, { amountCents, paymentMethod }),
     refund: (key: string, chargeId: string, amountCents: number) =>
@@ -53,6 +56,16 @@ function gateway(name: string, latencyMs = 0) {
 }
 
 describe("card gateway", () => {
+  test("answers a charge or refund with no body with 422 problem+json, and stores nothing", async () => {
+    const g = gateway("bodiless");
+    for (const path of ["/charges", "/refunds"]) {
+      const response = await g.bodiless(path, `k-${path}`);
+      expect(response.status).toBe(422);
+      expect(response.headers.get("content-type")).toContain("application/problem+json");
+    }
+    expect(await g.charges()).toEqual([]);
+  });
+
   test("captures an accepted method within the limit and lists the charge", async () => {
     const g = gateway("capture");
     const { status, replayed, body } = await g.charge("o-1", 100_000);

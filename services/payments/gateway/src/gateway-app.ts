@@ -52,12 +52,15 @@ const createCharge = createRoute({
   summary: "Charge a payment method, once per idempotency key",
   request: {
     headers: idempotencyKey,
-    body: json(
-      z.object({
-        amountCents: z.number().int().positive().max(1_000_000_000),
-        paymentMethod: z.string().min(1).max(100),
-      }),
-    ),
+    body: {
+      ...json(
+        z.object({
+          amountCents: z.number().int().positive().max(1_000_000_000),
+          paymentMethod: z.string().min(1).max(100),
+        }),
+      ),
+      required: true,
+    },
   },
   responses: {
     201: json(ChargeSchema, "Captured"),
@@ -73,12 +76,15 @@ const createRefund = createRoute({
   summary: "Refund (part of) a captured charge, once per idempotency key",
   request: {
     headers: idempotencyKey,
-    body: json(
-      z.object({
-        chargeId: z.string().min(1).max(100),
-        amountCents: z.number().int().positive().max(1_000_000_000),
-      }),
-    ),
+    body: {
+      ...json(
+        z.object({
+          chargeId: z.string().min(1).max(100),
+          amountCents: z.number().int().positive().max(1_000_000_000),
+        }),
+      ),
+      required: true,
+    },
   },
   responses: {
     201: json(RefundSchema, "Refunded"),

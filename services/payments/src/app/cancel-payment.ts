@@ -1,6 +1,6 @@
 import { subjects } from "@shop/shared/contracts";
 import type { CommandMeta } from "@shop/shared/kit";
-import { gatewayKeys, type PaymentDeps } from "./payment-deps.ts";
+import { FREE_PAYMENT_ID, gatewayKeys, type PaymentDeps } from "./payment-deps.ts";
 
 /**
  * Settles the payment of a cancelled order: an order not charged yet is voided so that it
@@ -29,10 +29,11 @@ export async function cancelPayment(
   const { state } = await deps.payments.handle(subject, { type: "Void", orderId, userId }, meta);
   if (state.status !== "captured") return;
   const { paymentId, amountCents } = state;
-  await deps.gateway.refund({
-    idempotencyKey: gatewayKeys.refund(orderId),
-    paymentId,
-    amountCents,
-  });
+  if (paymentId !== FREE_PAYMENT_ID)
+    await deps.gateway.refund({
+      idempotencyKey: gatewayKeys.refund(orderId),
+      paymentId,
+      amountCents,
+    });
   await deps.payments.handle(subject, { type: "Refund", orderId }, meta);
 }

@@ -1,6 +1,6 @@
 import { subjects } from "@shop/shared/contracts";
 import { type CommandMeta, unavailable } from "@shop/shared/kit";
-import { gatewayKeys, type PaymentDeps } from "./payment-deps.ts";
+import { FREE_PAYMENT_ID, gatewayKeys, type PaymentDeps } from "./payment-deps.ts";
 
 /**
  * Charges an order whose stock is reserved, once. Does nothing when the order's payment is
@@ -26,6 +26,15 @@ export async function capturePayment(deps: PaymentDeps, orderId: string, meta: C
   }
 
   const { userId, totalCents: amountCents, paymentMethod } = terms;
+  if (amountCents === 0) {
+    // Nothing to charge (free items): a card processor refuses a zero amount, so none is asked.
+    await deps.payments.handle(
+      subject,
+      { type: "RecordCapture", orderId, userId, amountCents, paymentId: FREE_PAYMENT_ID },
+      meta,
+    );
+    return;
+  }
   const outcome = await deps.gateway.capture({
     idempotencyKey: gatewayKeys.capture(orderId),
     amountCents,

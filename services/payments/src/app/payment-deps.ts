@@ -15,3 +15,6 @@ export const gatewayKeys = {
   capture: (orderId: string) => orderId,
   refund: (orderId: string) => `${orderId}.refund`,
 };
+
+/** The payment id of an order with nothing to charge: no gateway was asked, none refunds. */
+export const FREE_PAYMENT_ID = "free";

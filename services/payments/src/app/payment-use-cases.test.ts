@@ -71,15 +71,15 @@ const depsWith = (gateway: SimulatedGateway): PaymentDeps => ({
 const newGateway = () =>
   createSimulatedGateway({ limitCents: 100_000, declinedMethods: ["card_declined"] });
 
-const placed = async (orderId: string) => {
+const placed = async (orderId: string, totalCents = 1_500) => {
   const publisher = createEventPublisher({ js: nats.js, source: "/orders" });
   const event = {
     type: "order.placed",
     data: {
       orderId,
       userId: "u-1",
-      items: [{ sku: "tea", quantity: 1, unitPriceCents: 1_500 }],
-      totalCents: 1_500,
+      items: [{ sku: "tea", quantity: 1, unitPriceCents: totalCents }],
+      totalCents,
       paymentMethod: "visa",
     },
   } as const;
@@ -92,6 +92,18 @@ const eventTypes = async (orderId: string) => {
 };
 
 describe("payment use cases", () => {
+  test("an order with nothing to pay is captured without asking the gateway, and cancelled without a refund", async () => {
+    const gateway = newGateway();
+    const orderId = `o-${crypto.randomUUID()}`;
+    await placed(orderId, 0);
+    await capturePayment(depsWith(gateway), orderId, {});
+    expect(await eventTypes(orderId)).toEqual(["payment.captured"]);
+    await cancelPayment(depsWith(gateway), { orderId, userId: "u-1" }, {});
+    expect(await eventTypes(orderId)).toEqual(["payment.captured", "payment.refunded"]);
+    expect(gateway.charges()).toEqual([]);
+    expect(gateway.refunds()).toEqual([]);
+  });
+
   test("charges an order whose subject also holds garbage published by hand (skipped, not fatal)", async () => {
     const gateway = newGateway();
     const orderId = `o-${crypto.randomUUID()}`;
