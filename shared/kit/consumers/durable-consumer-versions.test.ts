@@ -1,8 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { waitUntil } from "@shop/shared/testing";
 import { z } from "zod";
+import { unavailable } from "../errors/app-error.ts";
 import { encodeEvent } from "../events/codec.ts";
 import { createContractRegistry, defineEvent } from "../events/event-contract.ts";
+import { on } from "../events/on-event.ts";
 import { createConsumerTestBed } from "../fixtures/consumer-test-bed.ts";
 import { counterValue } from "../fixtures/metric-value.ts";
 import { noteRecorded, TEST_STREAM, testConsumer } from "../fixtures/test-events.ts";
@@ -79,5 +81,30 @@ describe("unknown event versions", () => {
     );
     expect(await deadLetterCount("versions")).toBe(0);
     expect(upgraded.consumer.health()).toEqual({ ok: true, problems: [] });
+  });
+});
+
+describe("an aggregate whose history holds an event this code cannot read", () => {
+  test("makes its handler wait (never a dead letter), and readiness says why", async () => {
+    const spec = testConsumer("unreadable-history", "test.unreadable-history.>", {
+      retry: { initialDelayMs: 100, maxDelayMs: 400, horizonMs: 1_000 },
+    });
+    let attempts = 0;
+    const waiting = on(noteRecorded, () => {
+      attempts += 1;
+      throw unavailable(
+        "aggregate.unknown-event",
+        "orders.o1 holds an event this version cannot read",
+      );
+    });
+    const { consumer } = await run(spec, [waiting]);
+    await bed.publisher.publish("test.unreadable-history.a", note("u", 1));
+    // Past its retry horizon it is still waiting, not dead-lettered.
+    await waitUntil(async () => attempts >= 5, { timeoutMs: 15_000, message: "several attempts" });
+    expect(consumersReadiness([consumer])).toMatchObject({ ready: false });
+    expect(JSON.stringify(consumersReadiness([consumer]))).toContain(
+      "waiting for code that can read the aggregate's history",
+    );
+    expect(await deadLetterCount("unreadable-history")).toBe(0);
   });
 });

@@ -74,6 +74,16 @@ export function handleOnce<Schema extends Record<string, unknown>>(deps: HandleD
     if (isPermanent(err))
       return { kind: "dead-letter", code, reason, failedType: type, cause: err };
     const record = failures.fail(m.message.seq);
+    // The handler's aggregate holds an event this release cannot read (a newer one wrote it):
+    // like an event of an unknown version, this waits for code that can, never a dead letter.
+    if (err instanceof AppError && err.code === "aggregate.unknown-event")
+      return {
+        kind: "defer",
+        code,
+        reason,
+        delayMs: retryDelayMs(policy, record.failures),
+        problem: `waiting for code that can read the aggregate's history: ${reason}`,
+      };
     if (isRetryHorizonReached(policy, record.firstFailedAt, now())) {
       const deliveries = m.message.info.deliveryCount;
       const seconds = ((now() - record.firstFailedAt) / 1000).toFixed(1);
