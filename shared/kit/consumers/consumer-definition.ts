@@ -31,6 +31,8 @@ export interface ConsumerOptions {
   dedupeHorizonMs?: number;
   /** How often the records past the horizon are pruned (default hourly, and once at start). */
   pruneEveryMs?: number;
+  /** How often the consumer checks that its durable still exists on the broker (default 5 s). */
+  presenceCheckMs?: number;
 }
 
 /**

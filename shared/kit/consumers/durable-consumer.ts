@@ -1,4 +1,9 @@
-import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
+import {
+  type ConsumerMessages,
+  JetStreamApiCodes,
+  type JetStreamClient,
+  type JsMsg,
+} from "@nats-io/jetstream";
 import type { ContractRegistry } from "../events/event-contract.ts";
 import { indexHandlers } from "../events/on-event.ts";
 import type { Logger } from "../log/logger.ts";
@@ -150,6 +155,23 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
     prune().catch((err) => logger.error({ err }, "could not prune processed-event records"));
   const pruned = pruneSafely();
   const pruneTimer = setInterval(pruneSafely, definition.pruneEveryMs ?? 60 * 60_000);
+  // The pull's status reports a deleted durable only when the server tells an open pull; a
+  // look every few seconds finds it either way (one API call, not one per message).
+  const gone = "deleted";
+  const reportGone = () =>
+    health.report(
+      gone,
+      `durable consumer ${name} on ${spec.stream} is gone from the broker (deleted?); it is not recreated on its own, since a new one starts from the first event of the stream`,
+      365 * DAY_MS,
+    );
+  const presence = setInterval(() => {
+    consumer.info(true).then(
+      () => health.clear(gone),
+      (err: unknown) => {
+        if ((err as { code?: unknown })?.code === JetStreamApiCodes.ConsumerNotFound) reportGone();
+      },
+    );
+  }, definition.presenceCheckMs ?? 5_000);
   const housekeeping = setInterval(
     () => {
       keeper.refresh();
@@ -165,11 +187,7 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
       // event, past the horizon of the processed-event records. Operators decide; readiness says why.
       if (status.type === "consumer_deleted" || status.type === "consumer_not_found") {
         logger.error({ status }, "the durable consumer is gone from the broker");
-        health.report(
-          "deleted",
-          `durable consumer ${name} on ${spec.stream} is gone from the broker (deleted?); it is not recreated on its own, since a new one starts from the first event of the stream`,
-          365 * DAY_MS,
-        );
+        reportGone();
       } else logger.debug({ status }, "consumer status");
     }
   })().catch(() => undefined);
@@ -200,6 +218,7 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
       await pulling;
       await inFlight.idle();
       clearInterval(housekeeping);
+      clearInterval(presence);
       await pruned;
       // Messages pulled but not started go back at once instead of waiting out their ack wait.
       for (const message of handBack.splice(0)) message.nak();
