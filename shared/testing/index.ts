@@ -1,4 +1,5 @@
 export { type ChildProcess, type SpawnChildOptions, spawnChild } from "./child-process";
+export { createFaultyPublisher, type PublisherFaults } from "./faulty-publisher";
 export { getFreePort } from "./free-port";
 export {
   type FoundBinary,

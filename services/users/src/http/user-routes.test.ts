@@ -4,7 +4,6 @@ import {
   connectNats,
   createAggregateStore,
   createLogger,
-  type EventPublisher,
   loadConfig,
   type NatsContext,
   type RunningService,
@@ -12,6 +11,7 @@ import {
   unavailable,
 } from "@shop/shared/kit";
 import {
+  createFaultyPublisher,
   createTempDir,
   getFreePort,
   type NatsServerHandle,
@@ -28,36 +28,7 @@ import { addUserRoutes } from "./user-routes.ts";
 
 setDefaultTimeout(30_000);
 
-/** Faults the tests switch on: what a client meets when the network or a read model misbehaves. */
-const faults = {
-  /** The next append is stored, but its acknowledgement is lost (the request fails with 503). */
-  loseNextAck: false,
-  /** The next append never reaches the broker (the request fails with 503, nothing stored). */
-  dropNextAppend: false,
-  /** The read model does not show new writes in time. */
-  readModelBehind: false,
-};
-const offeredEventIds: string[] = [];
-
-/** The kit's publisher with the faults above, recording the event ids it is asked to store. */
-function faultyPublisher(publisher: EventPublisher): EventPublisher {
-  return {
-    ...publisher,
-    async publishAll(appends) {
-      offeredEventIds.push(...appends.map((a) => a.envelope.id));
-      if (faults.dropNextAppend) {
-        faults.dropNextAppend = false;
-        throw unavailable("nats.publish-failed", "simulated: the append never reached the broker");
-      }
-      const stored = await publisher.publishAll(appends);
-      if (faults.loseNextAck) {
-        faults.loseNextAck = false;
-        throw unavailable("nats.publish-failed", "simulated: stored, but the ack was lost");
-      }
-      return stored;
-    },
-  };
-}
+const { faults, offeredEventIds, wrap: faultyPublisher } = createFaultyPublisher();
 
 let nats: NatsServerHandle;
 const temp: TempDir = createTempDir("users-routes");
