@@ -244,6 +244,22 @@ export interface Placed {
   event: StockEvent;
 }
 
+/** The order's answer on its subject, with one movement per sku line on the sku's subject. */
+function answerWithMovements(
+  orderId: string,
+  answer: StockEvent,
+  items: readonly StockLine[],
+  movement: "stock.held" | "stock.unheld" | "stock.sold",
+): Placed[] {
+  return [
+    { subject: subjects.orderStock(orderId), event: answer },
+    ...items.map(({ sku, quantity }) => ({
+      subject: subjects.sku(sku),
+      event: { type: movement, data: { sku, orderId, quantity } } as StockEvent,
+    })),
+  ];
+}
+
 /** The subjects a decision about this order's stock reads and guards. */
 export const subjectsFor = (orderId: string, items: readonly StockLine[]) => [
   subjects.orderStock(orderId),
@@ -276,13 +292,12 @@ export const reserve =
       return [
         { subject: orderSubject, event: { type: "stock.rejected", data: { orderId, shortages } } },
       ];
-    return [
-      { subject: orderSubject, event: { type: "stock.reserved", data: { orderId, items } } },
-      ...items.map(({ sku, quantity }) => ({
-        subject: subjects.sku(sku),
-        event: { type: "stock.held", data: { sku, orderId, quantity } } as StockEvent,
-      })),
-    ];
+    return answerWithMovements(
+      orderId,
+      { type: "stock.reserved", data: { orderId, items } },
+      items,
+      "stock.held",
+    );
   };
 
 /** Gives back what the order holds. Before any reservation it leaves a tombstone, so a late order.placed holds nothing. */
@@ -296,16 +311,12 @@ export const release =
         { subject: orderSubject, event: { type: "stock.released", data: { orderId, items: [] } } },
       ];
     if (order.status !== "reserved") return [];
-    return [
-      {
-        subject: orderSubject,
-        event: { type: "stock.released", data: { orderId, items: order.items } },
-      },
-      ...order.items.map(({ sku, quantity }) => ({
-        subject: subjects.sku(sku),
-        event: { type: "stock.unheld", data: { sku, orderId, quantity } } as StockEvent,
-      })),
-    ];
+    return answerWithMovements(
+      orderId,
+      { type: "stock.released", data: { orderId, items: order.items } },
+      order.items,
+      "stock.unheld",
+    );
   };
 
 /** Sells what the order holds; nothing when it holds nothing. */
@@ -315,14 +326,10 @@ export const commit =
     const orderSubject = subjects.orderStock(orderId);
     const order = states.get(orderSubject)?.order;
     if (order?.status !== "reserved") return [];
-    return [
-      {
-        subject: orderSubject,
-        event: { type: "stock.committed", data: { orderId, items: order.items } },
-      },
-      ...order.items.map(({ sku, quantity }) => ({
-        subject: subjects.sku(sku),
-        event: { type: "stock.sold", data: { sku, orderId, quantity } } as StockEvent,
-      })),
-    ];
+    return answerWithMovements(
+      orderId,
+      { type: "stock.committed", data: { orderId, items: order.items } },
+      order.items,
+      "stock.sold",
+    );
   };
