@@ -79,8 +79,10 @@ export function createHttpApp({
     const seconds = (performance.now() - started) / 1000;
     metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
     metrics.httpDuration.observe({ method: c.req.method, route }, seconds);
-    if (!QUIET_PATHS.has(c.req.path)) {
-      logger.info(
+    // Successful requests are logged at debug: at thousands of requests a second an access
+    // line each costs more than the request (metrics count them all); failures stay at info.
+    if (!QUIET_PATHS.has(c.req.path) && (c.res.status >= 400 || logger.isLevelEnabled("debug"))) {
+      logger[c.res.status >= 400 ? "info" : "debug"](
         {
           requestId: c.get("requestId"),
           method: c.req.method,
