@@ -165,7 +165,7 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
       365 * DAY_MS,
     );
   const presence = setInterval(() => {
-    consumer.info(true).then(
+    consumer.info().then(
       () => health.clear(gone),
       (err: unknown) => {
         if ((err as { code?: unknown })?.code === JetStreamApiCodes.ConsumerNotFound) reportGone();
