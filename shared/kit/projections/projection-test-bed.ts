@@ -1,26 +1,20 @@
-import { afterAll, afterEach, beforeAll, setDefaultTimeout } from "bun:test";
 import { join } from "node:path";
-import {
-  createTempDir,
-  type NatsServerHandle,
-  startNatsServer,
-  type TempDir,
-} from "@shop/shared/testing";
+import type { NatsServerHandle, TempDir } from "@shop/shared/testing";
 import { asc, sql } from "drizzle-orm";
 import type { ContractRegistry } from "../events/event-contract.ts";
 import { on } from "../events/on-event.ts";
-import { createEventPublisher, type EventPublisher } from "../events/publisher.ts";
+import type { EventPublisher } from "../events/publisher.ts";
 import {
   type FixtureSchema,
   fixtureMigrationsFolder,
   fixtureSchema,
   tallies,
 } from "../fixtures/schema.ts";
-import { noteRecorded, TEST_STREAM, testRegistry, testTopology } from "../fixtures/test-events.ts";
+import { useTestBroker } from "../fixtures/test-broker.ts";
+import { noteRecorded, TEST_STREAM, testRegistry } from "../fixtures/test-events.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
 import { createMetrics, type ServiceMetrics } from "../metrics/metrics.ts";
-import { connectNats, type NatsContext } from "../nats/connection.ts";
-import { ensureTopology } from "../nats/topology.ts";
+import type { NatsContext } from "../nats/connection.ts";
 import { readCheckpoint } from "../store/checkpoints.ts";
 import { openStore } from "../store/open-store.ts";
 import type { SqliteDb, Store } from "../store/store.ts";
@@ -83,45 +77,22 @@ export interface ProjectionTestBed {
  * the server and remove the SQLite files after the last test. Raises the default timeout to 30 s.
  */
 export function createProjectionTestBed(): ProjectionTestBed {
-  setDefaultTimeout(30_000);
   const logger = createLogger({ service: "projection-test", level: "silent" });
-  const temp: TempDir = createTempDir("kit-projection");
-  let server: NatsServerHandle | undefined;
-  let nats: NatsContext | undefined;
-  let publisher: EventPublisher | undefined;
   const running: RunningTallies[] = [];
-  const started = <T>(value: T | undefined, what: string): T => {
-    if (value === undefined)
-      throw new Error(`projection test bed: ${what} is used before beforeAll`);
-    return value;
-  };
-
-  beforeAll(async () => {
-    server = await startNatsServer();
-    nats = await connectNats({ url: server.url, name: "projection-test", logger });
-    await ensureTopology(nats.jsm, testTopology());
-    publisher = createEventPublisher({ js: nats.js, source: "/projection-test" });
-  });
-
-  afterEach(async () => {
+  const broker = useTestBroker("projection", logger, async () => {
     for (const r of running.splice(0).reverse()) await r.close();
   });
-
-  afterAll(async () => {
-    await nats?.drain();
-    await server?.cleanup();
-    await temp.cleanup();
-  });
+  const { temp } = broker;
 
   const bed: ProjectionTestBed = {
     get server() {
-      return started(server, "server");
+      return broker.server;
     },
     get nats() {
-      return started(nats, "nats");
+      return broker.nats;
     },
     get publisher() {
-      return started(publisher, "publisher");
+      return broker.publisher;
     },
     temp,
 
