@@ -71,7 +71,9 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
     allow_atomic: true,
   };
   try {
-    await jsm.streams.info(spec.name);
+    const { config: current } = await jsm.streams.info(spec.name);
+    // An update is a write on the server: skip it when nothing would change (every start-up).
+    if (hasSettings(current, config)) return;
   } catch (err) {
     if (!isNotFound(err)) throw err;
     try {
@@ -100,8 +102,9 @@ export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec):
     max_ack_pending: spec.maxAckPending ?? 1_000,
   };
   try {
-    await jsm.consumers.info(spec.stream, spec.durable);
+    const { config: current } = await jsm.consumers.info(spec.stream, spec.durable);
     const { deliver_policy: _fixed, durable_name: _name, ...mutable } = config;
+    if (hasSettings(current, mutable)) return;
     await jsm.consumers.update(spec.stream, spec.durable, mutable);
   } catch (err) {
     if (!isNotFound(err)) throw err;
@@ -109,11 +112,22 @@ export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec):
   }
 }
 
-/** Declares streams first, then consumers; call once at start-up before consuming. */
+/** True when `current` already has every setting in `wanted` (compared as JSON values). */
+function hasSettings(current: object, wanted: Record<string, unknown>): boolean {
+  const have = current as Record<string, unknown>;
+  return Object.entries(wanted).every(
+    ([key, value]) => JSON.stringify(have[key]) === JSON.stringify(value),
+  );
+}
+
+/**
+ * Declares streams first, then consumers (each group concurrently); call once at start-up
+ * before consuming. Settings already in place are left alone: no write on the server.
+ */
 export async function ensureTopology(
   jsm: JetStreamManager,
   { streams, consumers }: { streams: readonly StreamSpec[]; consumers: readonly ConsumerSpec[] },
 ): Promise<void> {
-  for (const stream of streams) await ensureStream(jsm, stream);
-  for (const consumer of consumers) await ensureConsumer(jsm, consumer);
+  await Promise.all(streams.map((stream) => ensureStream(jsm, stream)));
+  await Promise.all(consumers.map((consumer) => ensureConsumer(jsm, consumer)));
 }
