@@ -37,6 +37,9 @@ function probe(url: string, timeoutMs = 1_000): Promise<Probe> {
   });
 }
 
+/** Why dev cannot run against NATS; the message says what to do. */
+export class NatsUnusable extends Error {}
+
 export interface DevNats {
   url: string;
   /** Stops the server dev started; a no-op when it used one already running. */
@@ -48,11 +51,16 @@ export interface DevNats {
  * at least the minimum version. When it is older (say Debian's 2.9 on 4222) it says so in one
  * line and, unless NATS_URL was set explicitly (then it exits), runs the pinned server on
  * 127.0.0.1:4223 instead. When nothing answers it starts the pinned server at `url`'s port.
- * Its store is data/nats (git-ignored). Exits with install instructions when there is no binary.
+ * Its store is data/nats (git-ignored). Throws NatsUnusable, saying what to do, when it cannot
+ * (an old server at an explicit NATS_URL, no binary, a server that does not start).
  */
 export async function ensureNats(
   url: string,
-  { explicit }: { explicit: boolean },
+  {
+    explicit,
+    fallbackUrl = FALLBACK_URL,
+    dataDir = join(ROOT, "data"),
+  }: { explicit: boolean; fallbackUrl?: string; dataDir?: string },
 ): Promise<DevNats> {
   const { serverMinimum, server: pinned } = natsVersions();
   const found = await probe(url);
@@ -62,41 +70,38 @@ export async function ensureNats(
   }
   let target = url;
   if (found.answers) {
-    console.error(
+    const line =
       `NATS at ${url} is nats-server ${found.version ?? "of unknown version"}; this project needs ${serverMinimum} or newer (pinned ${pinned}): ` +
-        (explicit
-          ? "point NATS_URL at a current server, or unset it to let dev start the pinned one (npm run nats:install)."
-          : `starting the pinned server on ${FALLBACK_URL} instead.`),
-    );
-    if (explicit) process.exit(1);
-    target = FALLBACK_URL;
+      (explicit
+        ? "point NATS_URL at a current server, or unset it to let dev start the pinned one (npm run nats:install)."
+        : `starting the pinned server on ${fallbackUrl} instead.`);
+    if (explicit) throw new NatsUnusable(line);
+    console.error(line);
+    target = fallbackUrl;
     const fallback = await probe(target);
     if (fallback.answers && fallback.version && isAtLeast(fallback.version, serverMinimum)) {
       console.log(`using nats-server ${fallback.version} at ${target}`);
       return { url: target, stop: async () => undefined };
     }
-    if (fallback.answers) {
-      console.error(
+    if (fallback.answers)
+      throw new NatsUnusable(
         `${target} is taken by nats-server ${fallback.version ?? "?"} too; stop it or set NATS_URL.`,
       );
-      process.exit(1);
-    }
   }
-  return startLocalServer(target);
+  return startLocalServer(target, dataDir);
 }
 
-async function startLocalServer(url: string): Promise<DevNats> {
+async function startLocalServer(url: string, dataDir: string): Promise<DevNats> {
   let binary: { path: string; version: string };
   try {
     binary = findNatsServer();
   } catch (err) {
-    console.error(`No NATS answers at ${url}, and ${(err as Error).message}`);
-    process.exit(1);
+    throw new NatsUnusable(`No NATS answers at ${url}, and ${(err as Error).message}`);
   }
   const { hostname, port } = new URL(url.replace(/^nats:/, "http:"));
-  const storeDir = join(ROOT, "data", "nats");
+  const storeDir = join(dataDir, "nats");
   mkdirSync(storeDir, { recursive: true });
-  const logFile = join(ROOT, "data", "nats-server.log");
+  const logFile = join(dataDir, "nats-server.log");
   console.log(
     `starting nats-server ${binary.version} (${binary.path}) on ${url}; store ${storeDir}, log ${logFile}`,
   );
@@ -118,8 +123,10 @@ async function startLocalServer(url: string): Promise<DevNats> {
   const deadline = Date.now() + 10_000;
   while (!(await probe(url)).answers) {
     if (server.exitCode !== null || Date.now() > deadline) {
-      console.error(`nats-server did not start (exit code ${server.exitCode}).`);
-      process.exit(1);
+      server.kill("SIGKILL");
+      throw new NatsUnusable(
+        `nats-server did not start (exit code ${server.exitCode}); see ${logFile}.`,
+      );
     }
     await Bun.sleep(100);
   }

@@ -1,5 +1,5 @@
 import { dirname, join } from "node:path";
-import { ensureNats } from "./ensure-nats.ts";
+import { ensureNats, NatsUnusable } from "./ensure-nats.ts";
 import {
   CARD_GATEWAY,
   cardGatewayPort,
@@ -33,6 +33,10 @@ export async function runServices(mode: RunMode): Promise<void> {
   const selected = SERVICES.filter((s) => wanted.length === 0 || wanted.includes(s.name));
   const nats = await ensureNats(process.env.NATS_URL ?? "nats://127.0.0.1:4222", {
     explicit: process.env.NATS_URL !== undefined,
+  }).catch((err: unknown) => {
+    if (!(err instanceof NatsUnusable)) throw err;
+    console.error(err.message);
+    process.exit(1);
   });
 
   // Payments charges through the card gateway, started here unless PAYMENT_GATEWAY_URL names one.
