@@ -55,11 +55,28 @@ const ODD_SEGMENTS = [
   "_",
 ];
 
-function mutateBody(body: string | undefined, random: Random): string {
-  let parsed: Record<string, unknown> = {};
+/** The fields of a JSON object body; a body that is not one has none to mutate. */
+function fieldsOf(body: string | undefined): Record<string, unknown> {
+  if (!body) return {};
   try {
-    parsed = body ? JSON.parse(body) : {};
-  } catch {}
+    const value: unknown = JSON.parse(body);
+    return value !== null && typeof value === "object" ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** `text` (a JSON string literal's contents) as a path segment; a lone surrogate cannot be encoded, so it is sent raw. */
+function pathSegmentOf(text: string): string {
+  try {
+    return encodeURIComponent(JSON.parse(`"${text}"`));
+  } catch {
+    return "%ED%A0%80";
+  }
+}
+
+function mutateBody(body: string | undefined, random: Random): string {
+  const parsed = fieldsOf(body);
   const keys = Object.keys(parsed);
   const field = keys.length > 0 ? random.pick(keys) : "x";
   switch (random.int(0, 4)) {
@@ -137,11 +154,7 @@ export function fuzzRequest(t: FuzzTargets, random: Random): FuzzRequest {
       if (typeof base.body === "string") {
         out.body = base.body.replace(/"([^"]*)"(?=[,}])/, `"${text}"`);
       } else {
-        let segment = "%ED%A0%80"; // a lone surrogate, which encodeURIComponent refuses
-        try {
-          segment = encodeURIComponent(JSON.parse(`"${text}"`));
-        } catch {}
-        out.path = `${segments.slice(0, 2).join("/")}/${segment}`;
+        out.path = `${segments.slice(0, 2).join("/")}/${pathSegmentOf(text)}`;
       }
       break;
     }

@@ -162,7 +162,11 @@ export async function runChaos(
     for (const v of violations) emit({ kind: "violation", ...v });
     return report;
   } finally {
-    await nc.close().catch(() => {});
+    await nc
+      .close()
+      .catch((err: unknown) =>
+        console.warn(`chaos: closing the NATS connection failed: ${(err as Error).message}`),
+      );
     await chaos.stop();
   }
 }

@@ -64,7 +64,10 @@ export function createStreamCache(js: JetStreamClient, jsm: JetStreamManager): S
             if (stream === "DEADLETTER") {
               try {
                 stored.json = JSON.parse(decoder.decode(m.data));
-              } catch {}
+              } catch {
+                // The kit writes dead letters as JSON: one that is not is itself worth seeing.
+                stored.error = "deadletter.not-json";
+              }
             }
           }
           known.push(stored);

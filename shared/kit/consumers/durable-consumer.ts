@@ -190,7 +190,10 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
         reportGone();
       } else logger.debug({ status }, "consumer status");
     }
-  })().catch(() => undefined);
+  })().catch((err: unknown) =>
+    // The presence check still finds a deleted durable; this only loses the faster signal.
+    logger.warn({ err }, "stopped watching the consumer's status"),
+  );
   const pulling = (async () => {
     for await (const message of messages) {
       if (stopping) {

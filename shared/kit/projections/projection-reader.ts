@@ -134,7 +134,10 @@ export async function openReaderSession({
     for await (const notification of messages.status()) {
       if (FATAL_NOTIFICATIONS.has(notification.type)) end(`consumer ${notification.type}`);
     }
-  })().catch(() => undefined);
+  })().catch((err: unknown) =>
+    // Without its status the session could miss a deleted consumer: end it, so it is read anew.
+    end(`consumer status stopped: ${(err as Error).message}`),
+  );
 
   return {
     consumerName,
