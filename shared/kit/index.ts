@@ -19,6 +19,7 @@ export {
   baseConfigSchema,
   ConfigError,
   intFromEnv,
+  listFromEnv,
   loadConfig,
 } from "./config/load-config.ts";
 export { consumersReadiness } from "./consumers/consumer-readiness.ts";

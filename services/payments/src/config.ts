@@ -8,24 +8,13 @@
  * - PAYMENT_DECLINED_METHODS (default "card_declined,4000000000000002"): comma-separated payment
  *   methods the simulated gateway always declines.
  */
-import { baseConfigSchema, intFromEnv } from "@shop/shared/kit";
+import { baseConfigSchema, intFromEnv, listFromEnv } from "@shop/shared/kit";
 import { z } from "zod";
-
-const commaList = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value) =>
-      value
-        .split(",")
-        .map((item) => item.trim())
-        .filter((item) => item.length > 0),
-    );
 
 export const configSchema = baseConfigSchema.extend({
   PORT: intFromEnv(3004),
   PAYMENT_GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
   PAYMENT_GATEWAY_TIMEOUT_MS: intFromEnv(5_000, { min: 1 }),
   PAYMENT_LIMIT_CENTS: intFromEnv(100_000),
-  PAYMENT_DECLINED_METHODS: commaList("card_declined,4000000000000002"),
+  PAYMENT_DECLINED_METHODS: listFromEnv("card_declined,4000000000000002"),
 });

@@ -32,6 +32,18 @@ export const intFromEnv = (fallback: number, { min = 0 }: { min?: number } = {})
     .pipe(z.number().int().min(min))
     .default(fallback);
 
+/** A comma-separated list in the environment, trimmed, empty items dropped; `fallback` when unset. */
+export const listFromEnv = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value) =>
+      value
+        .split(",")
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0),
+    );
+
 /** The settings every service shares; services extend this with their own. */
 export const baseConfigSchema = z.object({
   NATS_URL: z.string().min(1).default("nats://127.0.0.1:4222"),

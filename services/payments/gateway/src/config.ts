@@ -8,19 +8,8 @@
  * - CARD_GATEWAY_LATENCY_MS (default 0): every charge and refund is answered this long after it
  *   is stored, as a slow processor or network would (fault tests crash payments in that window).
  */
-import { baseConfigSchema, intFromEnv } from "@shop/shared/kit";
-import { z } from "zod";
-
-const commaList = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value) =>
-      value
-        .split(",")
-        .map((item) => item.trim())
-        .filter((item) => item.length > 0),
-    );
+import { baseConfigSchema, intFromEnv, listFromEnv } from "@shop/shared/kit";
+import type { z } from "zod";
 
 /** The card gateway's environment; it has no broker or shop database settings. */
 export const gatewayConfigSchema = baseConfigSchema
@@ -28,7 +17,7 @@ export const gatewayConfigSchema = baseConfigSchema
   .extend({
     PORT: intFromEnv(3006),
     PAYMENT_LIMIT_CENTS: intFromEnv(100_000),
-    PAYMENT_DECLINED_METHODS: commaList("card_declined,4000000000000002"),
+    PAYMENT_DECLINED_METHODS: listFromEnv("card_declined,4000000000000002"),
     CARD_GATEWAY_LATENCY_MS: intFromEnv(0),
   });
 
