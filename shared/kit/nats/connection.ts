@@ -5,8 +5,8 @@ import {
   jetstreamManager,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
-import { connect } from "@nats-io/transport-node";
 import type { Logger } from "../log/logger.ts";
+import { connectCoalescing } from "./coalescing-transport.ts";
 import { isAtLeast, MINIMUM_NATS_SERVER } from "./server-version.ts";
 
 /** A NATS connection with its JetStream handles and a live view of its state. */
@@ -39,7 +39,7 @@ export async function connectNats({
   logger,
   reconnectWaitMs = 500,
 }: ConnectOptions): Promise<NatsContext> {
-  const nc = await connect({
+  const nc = await connectCoalescing({
     servers: url.split(","),
     name,
     maxReconnectAttempts: -1,
