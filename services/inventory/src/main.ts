@@ -25,8 +25,9 @@ runService(
   async (kit) => {
     const projection = await kit.project(productsProjection);
     // A sku lives as long as the shop: its cold load starts from a snapshot, not from its first sale.
+    // Schema 2: a sku keeps counts only (schema 1 also kept its open holds).
     const stock = kit.aggregateStore(stockDecider, streams.inventory.name, {
-      snapshots: { every: 1_000, schema: 1 },
+      snapshots: { every: 1_000, schema: 2 },
     });
     await kit.consume({
       spec: consumers.inventoryOnOrders,

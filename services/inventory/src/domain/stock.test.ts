@@ -85,7 +85,7 @@ describe("a sku: catalog and restock", () => {
         ),
         "MUG-1",
       ),
-    ).toEqual({ name: "Mug", priceCents: 1500, available: 4, reserved: 0, sold: 0, holds: {} });
+    ).toEqual({ name: "Mug", priceCents: 1500, available: 4, reserved: 0, sold: 0 });
   });
 
   test("refuses a sku that is not subject-safe", () => {
@@ -151,7 +151,7 @@ describe("reservations across skus", () => {
     expect(reserve("o-1", items)(world)).toEqual(reserved("o-1", items));
   });
 
-  test("moves held units out of available and remembers the open hold on the sku", () => {
+  test("moves held units out of available into reserved; the order's subject says what it holds", () => {
     const world = given(
       mug,
       restock("MUG-1", 3),
@@ -163,7 +163,6 @@ describe("reservations across skus", () => {
       available: 1,
       reserved: 2,
       sold: 0,
-      holds: { "o-1": 2 },
     });
     expect(orderOf(world, "o-1")).toEqual({
       status: "reserved",
@@ -255,7 +254,7 @@ describe("release and commit", () => {
     ...reserved("o-1", [{ sku: "MUG-1", quantity: 2 }]),
   );
 
-  test("releases what a reserved order holds, once, and closes the hold on the sku", () => {
+  test("releases what a reserved order holds, once, back to the sku's available units", () => {
     const placed = release("o-1")(holding);
     expect(placed).toEqual([
       onOrder("o-1", {
@@ -265,7 +264,7 @@ describe("release and commit", () => {
       onSku("MUG-1", { type: "stock.unheld", data: { sku: "MUG-1", orderId: "o-1", quantity: 2 } }),
     ]);
     const after = then(holding, placed);
-    expect(skuOf(after, "MUG-1")).toMatchObject({ available: 5, reserved: 0, sold: 0, holds: {} });
+    expect(skuOf(after, "MUG-1")).toMatchObject({ available: 5, reserved: 0, sold: 0 });
     expect(release("o-1")(after)).toEqual([]);
   });
 
@@ -294,7 +293,7 @@ describe("release and commit", () => {
     const placed = commit("o-1")(holding);
     expect(placed.map((p) => p.event.type)).toEqual(["stock.committed", "stock.sold"]);
     const after = then(holding, placed);
-    expect(skuOf(after, "MUG-1")).toMatchObject({ available: 3, reserved: 0, sold: 2, holds: {} });
+    expect(skuOf(after, "MUG-1")).toMatchObject({ available: 3, reserved: 0, sold: 2 });
     expect(commit("o-1")(after)).toEqual([]);
     expect(release("o-1")(after)).toEqual([]);
   });
@@ -304,7 +303,7 @@ describe("release and commit", () => {
     expect(commit("o-unknown")(holding)).toEqual([]);
   });
 
-  test("a sku's state keeps only open holds: a thousand settled orders leave it empty", () => {
+  test("a sku's state is its counts: a thousand settled orders leave nothing else behind", () => {
     let world = given(mug, restock("MUG-1", 1_000));
     for (let i = 0; i < 1_000; i++) {
       const orderId = `o-${i}`;
@@ -317,7 +316,6 @@ describe("release and commit", () => {
       available: 500,
       reserved: 0,
       sold: 500,
-      holds: {},
     });
   });
 });
@@ -327,7 +325,7 @@ describe("evolve", () => {
     const before = given(mug, restock("MUG-1", 5));
     const sku = before.get(subjects.sku("MUG-1")) as StockState;
     const after = stockDecider.evolve(sku, held("o-1", "MUG-1", 2).event);
-    expect(sku.sku).toMatchObject({ available: 5, reserved: 0, holds: {} });
-    expect(after.sku).toMatchObject({ available: 3, reserved: 2, holds: { "o-1": 2 } });
+    expect(sku.sku).toMatchObject({ available: 5, reserved: 0 });
+    expect(after.sku).toMatchObject({ available: 3, reserved: 2 });
   });
 });

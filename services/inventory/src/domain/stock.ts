@@ -44,15 +44,17 @@ export type StockEvent =
   | EventOf<typeof stockReleased>
   | EventOf<typeof stockCommitted>;
 
-/** One sku: its catalog entry, its counts, and only the reservations still open on it. */
+/**
+ * One sku: its catalog entry and its counts. Which order holds what is on the order's subject
+ * (`OrderStock`), which every release and commit decides on: the sku keeps counts only, so its
+ * state and each event's fold stay the same size however many orders are open on it.
+ */
 export interface SkuStock {
   name: string;
   priceCents: number;
   available: number;
   reserved: number;
   sold: number;
-  /** Units held per order, until the order's stock is released or sold. */
-  holds: Readonly<Record<string, number>>;
   /** The last RECENT_RESTOCKS restock ids applied, oldest first: what a retried restock checks. */
   recentRestocks?: readonly string[];
 }
@@ -103,16 +105,11 @@ export function totalBySku(items: readonly StockLine[]): StockLine[] {
   return [...totals].map(([sku, quantity]) => ({ sku, quantity }));
 }
 
-function withoutHold(holds: Readonly<Record<string, number>>, orderId: string) {
-  const { [orderId]: _released, ...rest } = holds;
-  return rest;
-}
-
 function evolveSku(sku: SkuStock | undefined, event: StockEvent): SkuStock | undefined {
   switch (event.type) {
     case "product.defined": {
       const { name, priceCents } = event.data;
-      return { available: 0, reserved: 0, sold: 0, holds: {}, ...sku, name, priceCents };
+      return { available: 0, reserved: 0, sold: 0, ...sku, name, priceCents };
     }
     case "stock.restocked": {
       const { quantity, restockId } = event.data;
@@ -123,35 +120,32 @@ function evolveSku(sku: SkuStock | undefined, event: StockEvent): SkuStock | und
       return { ...sku, available: sku.available + quantity, recentRestocks };
     }
     case "stock.held": {
-      const { orderId, quantity } = event.data;
+      const { quantity } = event.data;
       return (
         sku && {
           ...sku,
           available: sku.available - quantity,
           reserved: sku.reserved + quantity,
-          holds: { ...sku.holds, [orderId]: quantity },
         }
       );
     }
     case "stock.unheld": {
-      const { orderId, quantity } = event.data;
+      const { quantity } = event.data;
       return (
         sku && {
           ...sku,
           available: sku.available + quantity,
           reserved: sku.reserved - quantity,
-          holds: withoutHold(sku.holds, orderId),
         }
       );
     }
     case "stock.sold": {
-      const { orderId, quantity } = event.data;
+      const { quantity } = event.data;
       return (
         sku && {
           ...sku,
           reserved: sku.reserved - quantity,
           sold: sku.sold + quantity,
-          holds: withoutHold(sku.holds, orderId),
         }
       );
     }
