@@ -59,6 +59,7 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, cause:
   const orderId = key ? idempotentId(input.userId, key) : deps.newId();
   const subject = subjects.order(orderId);
   let version: number;
+  let retried = false;
   try {
     const result = await deps.orders.handle(
       subject,
@@ -80,10 +81,13 @@ export async function placeOrder(deps: OrderDeps, input: PlaceOrderInput, cause:
     // A retry of a request whose answer was lost: the order exists, answer with it.
     if (!(key && isConflict(err) && err.code === "order.exists")) throw err;
     version = (await deps.orders.load(subject)).version;
+    retried = true;
   }
   // The order is stored: a read model that is slow to show it does not make the request fail.
+  // Waiting lets the client's next GET see it. A new order is answered with what was stored;
+  // a retried key with the order as it stands now (the read model's view).
   const visible = await waitUntilVisible(deps.ordersProjection, version);
-  const stored = visible ? await getOrder(deps.db, orderId) : undefined;
+  const stored = retried && visible ? await getOrder(deps.db, orderId) : undefined;
   return stored
     ? { orderId, status: stored.status, items: stored.items, totalCents: stored.totalCents }
     : { orderId, status: "pending" as const, items, totalCents: orderTotal(items) };
