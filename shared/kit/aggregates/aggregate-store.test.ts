@@ -143,6 +143,20 @@ describe("loading", () => {
     expect(fresh.folded.calls).toBe(7);
   });
 
+  test("peek answers from the cache without reading; an uncached aggregate is loaded", async () => {
+    const subject = "test.counters.peek";
+    const reader = await storeOnOwnConnection(counterDecider().decider, "peek-reader");
+    const writer = await storeOnOwnConnection(counterDecider().decider, "peek-writer");
+    await writer.handle(subject, { type: "Increment" });
+    expect(await reader.peek(subject)).toMatchObject({ state: 1 });
+
+    await writer.handle(subject, { type: "Increment" });
+    // Cached, so not read: the second increment is not in it. A guarded append would be refused.
+    expect(await reader.peek(subject)).toMatchObject({ state: 1 });
+    expect(await reader.load(subject)).toMatchObject({ state: 2 });
+    expect(await reader.peek(subject)).toMatchObject({ state: 2 });
+  });
+
   test("an aggregate with no events loads as the initial state at version 0", async () => {
     const store = await storeOnOwnConnection(claimDecider, "empty-loader");
     expect(await store.load("test.claims.nobody")).toEqual({

@@ -50,6 +50,13 @@ export interface AggregateStore<Command, State> {
   /** The aggregate's current state: its cached fold plus the events stored since (one read). */
   load(subject: string): Promise<LoadedAggregate<State>>;
   /**
+   * The cached fold when there is one (no read), else `load`. It may be behind the stream:
+   * use it to choose what to decide on, such as which aggregates a decision spans, never as
+   * the truth; the guarded append of `handle` or `handleAcross` refuses a decision made on a
+   * stale state, and the store reads the tail then.
+   */
+  peek(subject: string): Promise<LoadedAggregate<State>>;
+  /**
    * Decides against the cached state and appends the new events in one atomic batch guarded
    * by the version that state was folded at (no read first; an uncached aggregate is taken to
    * be new until the broker says otherwise). When
@@ -353,6 +360,12 @@ export function createAggregateStore<Command, Event extends DomainEvent, State>(
 
   return {
     load: (subject) => withLock(subject, () => load(subject)),
+    peek: async (subject) => {
+      const cached = cache.get(subject);
+      return cached
+        ? { state: cached.state, version: cached.version }
+        : withLock(subject, () => load(subject));
+    },
     handle: async (subject, command, meta = {}) => {
       const decide = (states: ReadonlyMap<string, State>) =>
         decider.decide(command, states.get(subject) as State).map((event) => ({ subject, event }));

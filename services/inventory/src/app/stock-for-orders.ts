@@ -36,9 +36,10 @@ export const commitForOrder = (stock: StockStore, orderId: string, meta: Command
   acrossOrderSkus(stock, orderId, commit(orderId), meta);
 
 /**
- * Decides over the order's stock subject and the skus it holds. Which skus those are is read
- * from the order's subject first; if it changes before the decision (a reservation landed
- * meanwhile), the store says so and the skus are chosen again.
+ * Decides over the order's stock subject and the skus it holds. Which skus those are comes
+ * from the order's subject (its cached state, read only when not cached); if that is stale
+ * (a reservation landed meanwhile, say by another process), the guarded batch is refused or
+ * the store says the subjects changed, and the skus are chosen again from the tail.
  */
 async function acrossOrderSkus(
   stock: StockStore,
@@ -47,7 +48,7 @@ async function acrossOrderSkus(
   meta: CommandMeta,
 ): Promise<void> {
   for (;;) {
-    const { state } = await stock.load(subjects.orderStock(orderId));
+    const { state } = await stock.peek(subjects.orderStock(orderId));
     try {
       await stock.handleAcross(subjectsFor(orderId, state.order?.items ?? []), decide, meta);
       return;
