@@ -46,4 +46,41 @@ describe("createMetrics", () => {
     expect(text).toContain("messages_handled_total");
     expect(performance.now() - startedAt).toBeLessThan(1_000);
   });
+
+  test("exposes the process metrics an operator expects, with prom-client's names", async () => {
+    const metrics = createMetrics({ service: "billing" });
+    const text = await metrics.registry.metrics();
+    const value = (name: string) => {
+      const line = text.split("\n").find((l) => l.startsWith(`${name}{service="billing"} `));
+      return line === undefined ? undefined : Number(line.split(" ").at(-1));
+    };
+    expect(text).toContain("# TYPE process_cpu_seconds_total counter");
+    expect(value("process_cpu_seconds_total")).toBeGreaterThan(0);
+    expect(value("process_cpu_user_seconds_total")).toBeGreaterThan(0);
+    expect(value("process_cpu_system_seconds_total")).toBeGreaterThanOrEqual(0);
+    expect(value("process_resident_memory_bytes")).toBeGreaterThan(1_000_000);
+    expect(value("nodejs_heap_size_total_bytes")).toBeGreaterThan(0);
+    expect(value("nodejs_heap_size_used_bytes")).toBeGreaterThan(0);
+    expect(value("nodejs_eventloop_lag_seconds")).toBeGreaterThanOrEqual(0);
+    if (process.platform === "linux") expect(value("process_open_fds")).toBeGreaterThan(2);
+    const startedAt = value("process_start_time_seconds") ?? 0;
+    expect(Math.abs(startedAt - (Date.now() / 1000 - process.uptime()))).toBeLessThan(2);
+  });
+
+  test("reports CPU time as a running total across scrapes", async () => {
+    const metrics = createMetrics({ service: "billing" });
+    const cpu = async () =>
+      (await metrics.registry.getSingleMetric("process_cpu_seconds_total")?.get())?.values[0]
+        ?.value ?? 0;
+    const first = await cpu();
+    const until = performance.now() + 50;
+    while (performance.now() < until) Math.sqrt(Math.random());
+    expect(await cpu()).toBeGreaterThan(first);
+  });
+
+  test("leaves the process metrics out when asked", async () => {
+    const text = await createMetrics({ service: "billing", defaults: false }).registry.metrics();
+    expect(text).not.toContain("process_");
+    expect(text).not.toContain("nodejs_");
+  });
 });

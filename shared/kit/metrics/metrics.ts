@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { registerProcessMetrics } from "./process-metrics.ts";
+import { Counter, Gauge, Histogram, Registry } from "./prom-client.ts";
 
 /** Prometheus metrics every service exposes at `/metrics`. One registry per service instance. */
 export interface ServiceMetrics {
@@ -29,6 +30,10 @@ function withTimeout<T>(value: T | Promise<T>, ms: number): Promise<T> {
   return Promise.race([Promise.resolve(value), timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * A service's registry with the kit's metrics, every series labelled with `service`. `defaults`
+ * (true unless told otherwise) adds the process metrics (see registerProcessMetrics).
+ */
 export function createMetrics({
   service,
   defaults = true,
@@ -38,8 +43,8 @@ export function createMetrics({
 }): ServiceMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
-  if (defaults) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  if (defaults) registerProcessMetrics(registers);
   const lagSources = new Map<string, () => number | Promise<number>>();
   new Gauge({
     name: "consumer_lag_messages",
