@@ -1,11 +1,20 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import { SERVICE_NAMES, type Shop, startShop } from "../../tests/e2e/shop-harness.ts";
-import { PRODUCTION_ENV, type ServiceName } from "../lib/services.ts";
+import { buildBundles } from "../lib/bundles.ts";
+import { bundleEntry, CARD_GATEWAY, PRODUCTION_ENV, type ServiceName } from "../lib/services.ts";
 import { findPid } from "./process-stats.ts";
 
-/** The shop as `npm start` runs it (production settings, JSON logs), on a monitored nats-server. */
-export const startBenchShop = (only: readonly ServiceName[] = SERVICE_NAMES) =>
-  startShop({ all: { ...PRODUCTION_ENV } }, only, { nats: { monitor: true } });
+/**
+ * The shop as `npm start` runs it (each process from its bundle, built first; production settings,
+ * JSON logs), on a monitored nats-server.
+ */
+export async function startBenchShop(only: readonly ServiceName[] = SERVICE_NAMES): Promise<Shop> {
+  await buildBundles({ names: [...only, CARD_GATEWAY.name] });
+  return startShop({ all: { ...PRODUCTION_ENV } }, only, {
+    nats: { monitor: true },
+    entry: bundleEntry,
+  });
+}
 
 /** Every process the shop runs, by name, with nats-server and the card gateway among them. */
 export function shopPids(shop: Shop): Record<string, number> {

@@ -5,8 +5,8 @@ import {
   cardGatewayPort,
   ROOT,
   SERVICES,
-  serviceEntry,
   servicePort,
+  sourceEntry,
 } from "./services.ts";
 
 export interface RunMode {
@@ -14,6 +14,8 @@ export interface RunMode {
   watch: boolean;
   /** Environment every service gets unless the caller's environment sets it. */
   defaults: Record<string, string>;
+  /** The file a service or the card gateway runs from: its source (the default) or its bundle. */
+  entry?: (name: string) => string;
 }
 
 /**
@@ -46,13 +48,9 @@ export async function runServices(mode: RunMode): Promise<void> {
     ? { PAYMENT_GATEWAY_URL: `http://127.0.0.1:${cardGatewayPort()}` }
     : {};
   const processes = [
-    ...(withGateway ? [{ ...CARD_GATEWAY, port: cardGatewayPort() }] : []),
-    ...selected.map((s) => ({
-      name: s.name,
-      entry: serviceEntry(s.name),
-      port: servicePort(s.name),
-    })),
-  ];
+    ...(withGateway ? [{ name: CARD_GATEWAY.name, port: cardGatewayPort() }] : []),
+    ...selected.map((s) => ({ name: s.name, port: servicePort(s.name) })),
+  ].map((p) => ({ ...p, entry: (mode.entry ?? sourceEntry)(p.name) }));
 
   const colors = [36, 35, 33, 32, 34, 91];
   const children = processes.map((service, i) => {

@@ -15,6 +15,12 @@ export type ServiceName = (typeof SERVICES)[number]["name"];
 
 export const serviceEntry = (name: string) => join(ROOT, "services", name, "src", "main.ts");
 
+/** Where `npm run build` writes the bundles (see scripts/lib/bundles.ts). */
+export const DIST = join(ROOT, "dist");
+
+/** A service's or the card gateway's bundle, as `npm start` runs it: `dist/<name>/src/main.js`. */
+export const bundleEntry = (name: string, outDir = DIST) => join(outDir, name, "src", "main.js");
+
 /** The port a service listens on: `<NAME>_PORT` from the environment, or its default. */
 export function servicePort(name: ServiceName): number {
   const fromEnv = process.env[`${name.toUpperCase()}_PORT`];
@@ -29,6 +35,10 @@ export const CARD_GATEWAY = {
   name: "card-gateway",
   entry: join(ROOT, "services", "payments", "gateway", "src", "main.ts"),
 } as const;
+
+/** The source a service or the card gateway runs from in dev and in tests. */
+export const sourceEntry = (name: string) =>
+  name === CARD_GATEWAY.name ? CARD_GATEWAY.entry : serviceEntry(name);
 
 /** The card gateway's port: `CARD_GATEWAY_PORT` from the environment, or 3006. */
 export const cardGatewayPort = () => Number(process.env.CARD_GATEWAY_PORT ?? 3006);

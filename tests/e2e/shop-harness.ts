@@ -26,7 +26,7 @@ import {
   CARD_GATEWAY,
   SERVICES,
   type ServiceName,
-  serviceEntry,
+  sourceEntry,
 } from "../../scripts/lib/services.ts";
 
 export const SERVICE_NAMES = SERVICES.map((s) => s.name);
@@ -64,13 +64,19 @@ export interface Shop {
  * The whole shop as in production: a harness nats-server, and each service as its own
  * process on a free port with its SQLite file in a temp folder. `replicas` runs more than one
  * process of a service (each with its own port and data folder, all sharing the broker's
- * durable consumers), as a scaled-out deployment does.
+ * durable consumers), as a scaled-out deployment does. `entry` names the file each process runs:
+ * its source by default, its bundle for the benchmarks (see bundleEntry).
  */
 export async function startShop(
   env: Partial<Record<ServiceName | "all" | typeof CARD_GATEWAY.name, Record<string, string>>> = {},
   only: readonly ServiceName[] = SERVICE_NAMES,
-  options: { nats?: NatsServerOptions; replicas?: Partial<Record<ServiceName, number>> } = {},
+  options: {
+    nats?: NatsServerOptions;
+    replicas?: Partial<Record<ServiceName, number>>;
+    entry?: (name: ServiceName | typeof CARD_GATEWAY.name) => string;
+  } = {},
 ): Promise<Shop> {
+  const entry = options.entry ?? sourceEntry;
   const nats = await startNatsServer(options.nats);
   const data = createTempDir("shop-e2e-");
   const nc = await connect({ servers: nats.url });
@@ -78,7 +84,7 @@ export async function startShop(
   const gatewayPort = await getFreePort();
   const cardGateway = await startServiceProcess({
     name: CARD_GATEWAY.name,
-    entry: CARD_GATEWAY.entry,
+    entry: entry(CARD_GATEWAY.name),
     port: gatewayPort,
     env: {
       PORT: String(gatewayPort),
@@ -104,7 +110,7 @@ export async function startShop(
     mkdirSync(dataDir, { recursive: true });
     const started = await startServiceProcess({
       name: index === 0 ? name : `${name}#${index}`,
-      entry: serviceEntry(name),
+      entry: entry(name),
       port,
       env: {
         NATS_URL: nats.url,
