@@ -5,8 +5,8 @@
  * after another restart, from the snapshot that fold left behind.
  */
 import { orderPlaced, streams, subjects } from "@shop/shared/contracts";
-import { createEventPublisher, type DomainEvent } from "@shop/shared/kit";
-import { waitFor } from "@shop/shared/testing";
+import { createEventPublisher, type DomainEvent, eventSubject } from "@shop/shared/kit";
+import { eventsOfAggregate, waitFor } from "@shop/shared/testing";
 import type { Shop } from "../../tests/e2e/shop-harness.ts";
 import { startBenchShop } from "./bench-shop.ts";
 
@@ -27,7 +27,7 @@ export async function benchInventoryColdStart(orders = 100_000) {
       for (const batch of settledOrderBatches(`cold-${i}`)) {
         for (const { subject, event } of batch) {
           const p = publisher
-            .publish(subject, publisher.envelope(event, { subject }))
+            .publish(eventSubject(subject, event.type), publisher.envelope(event, { subject }))
             .finally(() => inFlight.delete(p));
           inFlight.add(p);
           if (inFlight.size >= 1_000) await Promise.race(inFlight);
@@ -107,12 +107,13 @@ async function timeReservation(shop: Shop, orderId: string): Promise<number> {
     },
   };
   const started = performance.now();
-  await publisher.publish(subjects.order(orderId), publisher.envelope(event, {}));
+  await publisher.publish(
+    eventSubject(subjects.order(orderId), event.type),
+    publisher.envelope(event, { subject: subjects.order(orderId) }),
+  );
   await waitFor(
     async () =>
-      (await shop.jsm.direct
-        .getMessage(streams.inventory.name, { last_by_subj: subjects.orderStock(orderId) })
-        .catch(() => null)) ?? undefined,
+      (await eventsOfAggregate(shop, streams.inventory.name, subjects.orderStock(orderId)))[0],
     { timeoutMs: 300_000, intervalMs: 5, message: `inventory to answer ${orderId}` },
   );
   return Math.round(performance.now() - started);

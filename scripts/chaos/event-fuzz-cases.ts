@@ -116,10 +116,10 @@ export function fuzzSubject(t: EventTargets, random: Random, aimAtLive: boolean)
   return { family, subject };
 }
 
-/** True when `subject` is a live order's or sku's (its last token names one). */
+/** True when `subject` is a live order's or sku's (one of its tokens names one). */
 export function isLiveSubject(t: EventTargets, subject: string): boolean {
-  const token = subject.slice(subject.lastIndexOf(".") + 1);
-  return t.skus.includes(token) || t.orders().includes(token);
+  const orders = t.orders();
+  return subject.split(".").some((token) => t.skus.includes(token) || orders.includes(token));
 }
 
 /** A small poison message (the caller adds the large ones, see `largeMessage`). */
@@ -134,8 +134,15 @@ export function smallMessage(t: EventTargets, random: Random): FuzzMessage {
     "lying-header": 5,
     medium: 2,
   });
-  const { family, subject } = fuzzSubject(t, random, kind !== "unknown-type" && random.chance(0.3));
+  const { family, subject: aggregate } = fuzzSubject(
+    t,
+    random,
+    kind !== "unknown-type" && random.chance(0.3),
+  );
   const type = random.pick(TYPES_OF[family] as string[]);
+  const unknownType = random.pick(["order.shipped", "x.y", "user.deleted"]);
+  // Stored where events go (`<aggregate>.<type>`), now and then under another type than its own.
+  const subject = `${aggregate}.${kind === "unknown-type" ? unknownType : random.chance(0.9) ? type : random.pick(TYPES_OF[family] as string[])}`;
   const json = (value: unknown) => text(JSON.stringify(value));
   switch (kind) {
     case "garbage":
@@ -175,7 +182,7 @@ export function smallMessage(t: EventTargets, random: Random): FuzzMessage {
       return {
         subject,
         kind,
-        payload: json(envelope(random.pick(["order.shipped", "x.y", "user.deleted"]), {}, random)),
+        payload: json(envelope(unknownType, {}, random)),
       };
     case "binary": {
       const headers: Record<string, string> = {
@@ -216,14 +223,15 @@ export function smallMessage(t: EventTargets, random: Random): FuzzMessage {
 
 /**
  * The i-th large message (100 kB to ~1 MB). The first two are the ones that once wedged the
- * shop: 400 kB of 0xFF on `inventory.stock` and 600 kB of `"` on a live order's subject.
+ * shop: 400 kB of 0xFF on a sku's subject and 600 kB of `"` on a live order's subject.
  */
 export function largeMessage(t: EventTargets, random: Random, i: number): FuzzMessage {
   const size = i < 2 ? ([400_000, 600_000][i] as number) : random.int(100_000, 1_000_000);
-  const { subject } = fuzzSubject(t, random, i === 1 || random.chance(0.3));
+  const target = fuzzSubject(t, random, i === 1 || random.chance(0.3));
+  const subject = `${target.subject}.${random.pick(TYPES_OF[target.family] as string[])}`;
   if (i === 0)
     return {
-      subject: "inventory.stock",
+      subject: "inventory.sku.fz-large.stock.restocked",
       kind: "large-0xff",
       payload: new Uint8Array(size).fill(0xff),
     };

@@ -40,7 +40,11 @@ function toHeaders(values: Record<string, string> | undefined) {
  */
 function refusal(message: FuzzMessage): string | undefined {
   try {
-    decodeEvent(contracts, { data: message.payload, headers: toHeaders(message.headers) });
+    decodeEvent(contracts, {
+      subject: message.subject,
+      data: message.payload,
+      headers: toHeaders(message.headers),
+    });
     return undefined;
   } catch (err) {
     return isUnknownVersion(err) ? undefined : ((err as { code?: string }).code ?? "decode.failed");

@@ -1,6 +1,10 @@
 import { SNAPSHOT_STREAM } from "../kit/aggregates/snapshots.ts";
 import { DEAD_LETTER_STREAM } from "../kit/consumers/dead-letter.ts";
+import { eventFilters } from "../kit/events/event-subject.ts";
 import type { ConsumerSpec, StreamSpec } from "../kit/nats/topology.ts";
+import { stockRejected, stockReserved } from "./inventory.ts";
+import { orderCancelled, orderConfirmed } from "./orders.ts";
+import { paymentCaptured, paymentDeclined } from "./payments.ts";
 
 const token = (value: string) => {
   if (!/^[A-Za-z0-9_-]+$/.test(value))
@@ -8,7 +12,12 @@ const token = (value: string) => {
   return value;
 };
 
-/** Subject builders: the only place subject names are spelled. */
+/**
+ * Subject builders: the only place subject names are spelled. Each names an aggregate; its
+ * events are stored on the aggregate's subject followed by their type
+ * (`orders.<id>.order.placed`, see the kit's `eventSubject`), so consumers filter by type on
+ * the server.
+ */
 export const subjects = {
   /** A user's registration, keyed by a digest of the normalized email (emails are not subject-safe). */
   user: (emailKey: string) => `users.${token(emailKey)}`,
@@ -29,35 +38,39 @@ export const subjects = {
   notification: (notificationId: string) => `notifications.${token(notificationId)}`,
 } as const;
 
+/** `orders.>` → `orders.*.>`: only an aggregate's typed subjects are stored, never `orders.<id>` alone. */
+const typed = (all: string) => all.replace(/>$/, "*.>");
+
 /**
- * Every stream of the shop. Each is an event store (Limits retention, deletes denied);
- * an aggregate's events share one subject, guarded with `expect.lastSubjectSequence`.
+ * Every stream of the shop. Each is an event store (Limits retention, deletes denied); an
+ * aggregate's events are guarded together with `expect.lastSubjectSequence` over
+ * `<aggregate>.>`.
  */
 export const streams = {
   users: {
     name: "USERS",
-    subjects: [subjects.allUsers],
-    description: "User registrations, one subject per email.",
+    subjects: [typed(subjects.allUsers)],
+    description: "User registrations, one aggregate per email.",
   },
   orders: {
     name: "ORDERS",
-    subjects: [subjects.allOrders],
-    description: "Order lifecycle, one subject per order.",
+    subjects: [typed(subjects.allOrders)],
+    description: "Order lifecycle, one aggregate per order.",
   },
   inventory: {
     name: "INVENTORY",
-    subjects: [subjects.allInventory],
+    subjects: [typed(subjects.allSkus), typed(subjects.allOrderStock)],
     description: "Catalog and stock per sku; inventory's answer per order.",
   },
   payments: {
     name: "PAYMENTS",
-    subjects: [subjects.allPayments],
-    description: "Payments, one subject per order.",
+    subjects: [typed(subjects.allPayments)],
+    description: "Payments, one aggregate per order.",
   },
   notifications: {
     name: "NOTIFICATIONS",
-    subjects: [subjects.allNotifications],
-    description: "Notifications, one subject per notification.",
+    subjects: [typed(subjects.allNotifications)],
+    description: "Notifications, one aggregate per notification.",
   },
   deadLetter: DEAD_LETTER_STREAM,
   snapshots: SNAPSHOT_STREAM,
@@ -67,16 +80,24 @@ const consumer = (
   stream: StreamSpec,
   durable: string,
   description: string,
-  settings: Partial<Pick<ConsumerSpec, "filterSubject" | "retry">> = {},
+  settings: Partial<Pick<ConsumerSpec, "filterSubject" | "filterSubjects" | "retry">> = {},
 ): ConsumerSpec => ({
   stream: stream.name,
   durable,
-  filterSubject: stream.subjects[0] as string,
+  filterSubject: `${(stream.subjects[0] as string).split(".")[0]}.>`,
   description,
   ...settings,
 });
 
-/** Durable consumers. A durable name is persistent state: renaming one replays or skips history. */
+const prefixOf = (all: string) => all.replace(/\.>$/, "");
+const ordersPrefix = prefixOf(subjects.allOrders);
+const orderStockPrefix = prefixOf(subjects.allOrderStock);
+const paymentsPrefix = prefixOf(subjects.allPayments);
+
+/**
+ * Durable consumers. A durable name is persistent state: renaming one replays or skips history.
+ * A consumer that handles only some of a stream's event types asks the server for those alone.
+ */
 export const consumers = {
   inventoryOnOrders: consumer(
     streams.orders,
@@ -87,29 +108,34 @@ export const consumers = {
     streams.inventory,
     "payments-on-inventory",
     "Captures payment once stock is reserved.",
-    { filterSubject: subjects.allOrderStock },
+    { filterSubjects: eventFilters(orderStockPrefix, [stockReserved.type]) },
   ),
   paymentsOnOrders: consumer(
     streams.orders,
     "payments-on-orders",
     "Refunds or voids payment when an order is cancelled.",
+    { filterSubjects: eventFilters(ordersPrefix, [orderCancelled.type]) },
   ),
   ordersOnInventory: consumer(
     streams.inventory,
     "orders-on-inventory",
     "Cancels orders whose stock was rejected.",
-    { filterSubject: subjects.allOrderStock },
+    { filterSubjects: eventFilters(orderStockPrefix, [stockRejected.type]) },
   ),
   ordersOnPayments: consumer(
     streams.payments,
     "orders-on-payments",
     "Confirms paid orders, cancels declined ones.",
+    {
+      filterSubjects: eventFilters(paymentsPrefix, [paymentCaptured.type, paymentDeclined.type]),
+    },
   ),
   notificationsOnUsers: consumer(streams.users, "notifications-on-users", "Welcomes new users."),
   notificationsOnOrders: consumer(
     streams.orders,
     "notifications-on-orders",
     "Tells customers their order was confirmed or cancelled.",
+    { filterSubjects: eventFilters(ordersPrefix, [orderConfirmed.type, orderCancelled.type]) },
     // Waits for the recipient (its own read model of USERS) or the webhook: the kit's
     // default retry horizon (10 minutes) covers both.
   ),

@@ -79,6 +79,12 @@ export {
   type EventContract,
   type EventOf,
 } from "./events/event-contract.ts";
+export {
+  aggregateEvents,
+  aggregateOf,
+  eventFilters,
+  eventSubject,
+} from "./events/event-subject.ts";
 export { type EventHandler, on } from "./events/on-event.ts";
 export {
   createEventPublisher,

@@ -1,3 +1,4 @@
+export { eventsOfAggregate } from "./aggregate-events";
 export { type ChildProcess, type SpawnChildOptions, spawnChild } from "./child-process";
 export { createFaultyPublisher, type PublisherFaults } from "./faulty-publisher";
 export { getFreePort } from "./free-port";

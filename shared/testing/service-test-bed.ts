@@ -7,6 +7,7 @@ import {
   type EventEnvelope,
   type EventPublisher,
   encodeEvent,
+  eventSubject,
   type NatsContext,
 } from "../kit/index.ts";
 import { getFreePort } from "./free-port";
@@ -38,7 +39,7 @@ export interface ServiceTestBed {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: T }>;
-  /** Publishes an envelope on `subject` (its own subject by default). */
+  /** Publishes an envelope about the aggregate `subject` (its own subject by default), on `<subject>.<type>` as the services do. */
   publish(envelope: EventEnvelope, subject?: string): Promise<{ sequence: number }>;
   /** The same envelope again under another message id: past the broker's dedupe, as a redelivery arrives. */
   publishAgain(envelope: EventEnvelope, subject?: string): Promise<{ sequence: number }>;
@@ -104,11 +105,12 @@ export async function startServiceTestBed({
     logger: createLogger({ service: `${name}-test`, level: "silent" }),
   });
   const publisher = createEventPublisher({ js: client.js, source: "/test" });
+  // Stored where the services publish it: the aggregate's subject followed by the type.
   const subjectOf = (envelope: EventEnvelope, subject?: string) => {
     const target = subject ?? envelope.subject;
     if (!target)
       throw new Error(`no subject for ${envelope.type}: pass one or set envelope.subject`);
-    return target;
+    return eventSubject(target, envelope.type);
   };
   return {
     nats,

@@ -13,10 +13,10 @@ const natsPub = async (subject: string, payload: string, hdrs?: Record<string, s
   await shop.nc.flush();
 };
 
-test("a plain JSON event published by hand is processed; a malformed one is dead-lettered with its reason and nothing stops", async () => {
-  await natsPub("inventory.sku.cli-tea", "this is not json");
+test("a plain JSON event published by hand is processed; a malformed one, or one on another type's subject, is dead-lettered with its reason and nothing stops", async () => {
+  await natsPub("inventory.sku.cli-tea.product.defined", "this is not json");
   await natsPub(
-    "inventory.sku.cli-tea",
+    "inventory.sku.cli-tea.product.defined",
     JSON.stringify({
       specversion: "1.0",
       id: "manual-1",
@@ -26,13 +26,24 @@ test("a plain JSON event published by hand is processed; a malformed one is dead
     }),
   );
   // Binary mode: attributes as ce-* headers, the data alone as the payload.
-  await natsPub("inventory.sku.cli-tea", JSON.stringify({ sku: "cli-tea", quantity: 7 }), {
+  const restock = (id: string, quantity: number) => ({
     "ce-specversion": "1.0",
-    "ce-id": "manual-2",
+    "ce-id": id,
     "ce-source": "/cli",
     "ce-type": "stock.restocked",
     "content-type": "application/json",
   });
+  // A restock stored where product definitions go: no consumer may apply it.
+  await natsPub(
+    "inventory.sku.cli-tea.product.defined",
+    JSON.stringify({ sku: "cli-tea", quantity: 100 }),
+    restock("manual-misplaced", 100),
+  );
+  await natsPub(
+    "inventory.sku.cli-tea.stock.restocked",
+    JSON.stringify({ sku: "cli-tea", quantity: 7 }),
+    restock("manual-2", 7),
+  );
 
   const product = await waitFor(
     async () => {
@@ -54,11 +65,23 @@ test("a plain JSON event published by hand is processed; a malformed one is dead
   const [letter] = letters;
   expect(letter?.event).toMatchObject({
     stream: "INVENTORY",
-    subject: "inventory.sku.cli-tea",
+    subject: "inventory.sku.cli-tea.product.defined",
     code: "event.malformed",
   });
   expect(letter?.event.reason).toContain("not valid JSON");
   expect(letter?.event.streamSequence).toBe(1);
+
+  const misplaced = await waitFor(
+    async () => {
+      const all = await readStream(shop, "DEADLETTER").catch(() => []);
+      const mine = all.filter((m) => m.event.code === "event.subject-mismatch");
+      return mine.length > 0 ? mine : undefined;
+    },
+    { message: "the misplaced restock in DEADLETTER" },
+  );
+  expect(misplaced[0]?.event).toMatchObject({ stream: "INVENTORY", streamSequence: 3 });
+  expect(misplaced[0]?.event.reason).toContain("stock.restocked");
+  expect((await shop.call("inventory", "GET", "/products/cli-tea")).body.available).toBe(7);
 
   // Consumers kept going: an order-side reaction to the catalog still works afterwards.
   const user = await shop.call("users", "POST", "/users", {

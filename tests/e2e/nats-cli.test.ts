@@ -100,7 +100,7 @@ describe("the README's nats CLI section, run against a running shop", () => {
       // What the broker stored: the events as published, each with a fresh id from {{ID}}.
       const first = await shop.jsm.streams.getMessage("INVENTORY", { seq: structuredAt.seq });
       const event = JSON.parse(decodeText(first?.data));
-      expect(first?.subject).toBe("inventory.sku.cli-tea");
+      expect(first?.subject).toBe("inventory.sku.cli-tea.product.defined");
       expect(event).toMatchObject({ specversion: "1.0", type: "product.defined", source: "/cli" });
       expect(event.id).toMatch(/^[A-Za-z0-9]{22}$/);
       const second = await shop.jsm.streams.getMessage("INVENTORY", { seq: binaryAt.seq });
@@ -120,10 +120,10 @@ describe("the README's nats CLI section, run against a running shop", () => {
 
       for (const watcher of live) {
         const output = watcher.output();
-        expect(output).toContain('Received on "inventory.sku.cli-tea"');
+        expect(output).toContain('Received on "inventory.sku.cli-tea.product.defined"');
         expect(output).toContain('"type":"product.defined"');
         expect(output).toContain("ce-type: stock.restocked");
-        expect(output).toContain(`Received on "orders.${orderId}"`);
+        expect(output).toContain(`Received on "orders.${orderId}.order.placed"`);
         // As the README says: '>' shows JetStream API calls and acks too, the stream subjects do not.
         if (watcher.command.text === "nats sub '>'") {
           expect(output).toContain('Received on "$JS.API.');
@@ -167,7 +167,7 @@ describe("the README's nats CLI section, run against a running shop", () => {
       expect(letter.event).toMatchObject({
         code: "event.malformed",
         stream: "INVENTORY",
-        subject: "inventory.sku.cli-tea",
+        subject: "inventory.sku.cli-tea.stock.restocked",
         streamSequence: at.seq,
         payload: "not json",
       });
@@ -213,7 +213,7 @@ describe("the README's nats CLI section, run against a running shop", () => {
     const { code, output } = await run(readme.take(/^nats stream info INVENTORY\b/));
     expect(code).toBe(0);
     expect(output).toContain("Information for Stream INVENTORY");
-    expect(output).toMatch(/^\s+Subjects: inventory\.>$/m);
+    expect(output).toMatch(/^\s+Subjects: inventory\.sku\.\*\.>, inventory\.order\.\*\.>$/m);
     expect(output).toMatch(new RegExp(`^\\s+Messages: ${info.state.messages}$`, "m"));
     expect(output).toMatch(new RegExp(`^\\s+Last Sequence: ${info.state.last_seq} @`, "m"));
   }, 30_000);
@@ -249,7 +249,10 @@ describe("the README's nats CLI section, run against a running shop", () => {
     const orders = await runInTerminal(readme.take(/^nats stream view ORDERS\b/));
     expect(orders.code).toBe(0);
     for (const orderId of seen.orderIds) {
-      const entries = new RegExp(`^\\[\\d+\\] Subject: orders\\.${orderId} Received: `, "gm");
+      const entries = new RegExp(
+        `^\\[\\d+\\] Subject: orders\\.${orderId}\\.order\\.\\w+ Received: `,
+        "gm",
+      );
       expect(orders.output.match(entries)?.length).toBe(2);
     }
     expect(orders.output.match(/"type":"order\.placed"/g)?.length).toBe(2);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { consumers, contracts, streams, subjects } from "@shop/shared/contracts";
-import { decodeEvent, type EventEnvelope, readSubject } from "@shop/shared/kit";
+import { aggregateEvents, decodeEvent, type EventEnvelope, readSubject } from "@shop/shared/kit";
 import { type ServiceTestBed, startServiceTestBed, waitUntil } from "@shop/shared/testing";
 
 // Two inventory processes pull from the one durable consumer, so orders for the same units are
@@ -45,7 +45,11 @@ const inventoryEvents = async () => {
  * and the fewest units it ever had available: below zero means it was oversold at some point.
  */
 async function storedCounts(sku: string) {
-  const { messages } = await readSubject(bed.client, streams.inventory.name, subjects.sku(sku));
+  const { messages } = await readSubject(
+    bed.client,
+    streams.inventory.name,
+    aggregateEvents(subjects.sku(sku)),
+  );
   const counts = { restocked: 0, available: 0, reserved: 0, sold: 0 };
   let lowest = 0;
   for (const message of messages) {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { consumers, contracts, streams, subjects } from "@shop/shared/contracts";
-import { decodeEvent, type EventEnvelope, readSubject } from "@shop/shared/kit";
+import { decodeEvent, type EventEnvelope, eventSubject, readSubject } from "@shop/shared/kit";
 import { type ServiceTestBed, startServiceTestBed, waitUntil } from "@shop/shared/testing";
 
 const SKU = "MUG-1";
@@ -142,7 +142,10 @@ describe("inventory service", () => {
 
     const storedBefore = (await inventoryEvents()).length;
     const original = byOrder.get(reservedOrder)!;
-    const again = await bed.publisher.publish(subjects.order(reservedOrder), original);
+    const again = await bed.publisher.publish(
+      eventSubject(subjects.order(reservedOrder), original.type),
+      original,
+    );
     expect(again.duplicate).toBe(true);
     // The same event arriving again after the broker's dedupe window: only the consumer can tell.
     await bed.publishAgain(original, subjects.order(reservedOrder));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { consumers, contracts, streams, subjects } from "@shop/shared/contracts";
-import { type ConsumerSpec, decodeEvent, readSubject } from "@shop/shared/kit";
+import { aggregateEvents, type ConsumerSpec, decodeEvent, readSubject } from "@shop/shared/kit";
 import { type ServiceTestBed, startServiceTestBed, waitFor, waitUntil } from "@shop/shared/testing";
 
 let bed: ServiceTestBed;
@@ -75,7 +75,7 @@ const paymentEventTypes = async (orderId: string) => {
   const { messages } = await readSubject(
     bed.client,
     streams.payments.name,
-    subjects.payment(orderId),
+    aggregateEvents(subjects.payment(orderId)),
   );
   return messages.map((message) => decodeEvent(contracts, message).type);
 };

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { streams, subjects } from "@shop/shared/contracts";
-import { type ServiceTestBed, startServiceTestBed, waitUntil } from "@shop/shared/testing";
+import {
+  eventsOfAggregate,
+  type ServiceTestBed,
+  startServiceTestBed,
+  waitUntil,
+} from "@shop/shared/testing";
 import { emailKey } from "./app/register-user.ts";
 
 // Two users processes on one broker: registrations of one email that land on different
@@ -49,8 +54,7 @@ const registered = (answer: Answer) => answer.status === 201 || answer.status ==
 /** The user.registered events stored on the email's subject. */
 async function storedRegistrations(email: string) {
   const subject = subjects.user(emailKey(email));
-  const info = await bed.client.jsm.streams.info(streams.users.name, { subjects_filter: subject });
-  return info.state.subjects?.[subject] ?? 0;
+  return (await eventsOfAggregate(bed.client, streams.users.name, subject)).length;
 }
 
 /** Every process's read model finds the user by id. */

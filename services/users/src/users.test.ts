@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { streams, subjects } from "@shop/shared/contracts";
-import { type ServiceTestBed, startServiceTestBed } from "@shop/shared/testing";
+import { eventsOfAggregate, type ServiceTestBed, startServiceTestBed } from "@shop/shared/testing";
 import { emailKey } from "./app/register-user.ts";
 
 let bed: ServiceTestBed;
@@ -38,8 +38,7 @@ const storedUsers = async () =>
   (await bed.client.jsm.streams.info(streams.users.name)).state.messages;
 const registrationsOf = async (email: string) => {
   const subject = subjects.user(emailKey(email));
-  const info = await bed.client.jsm.streams.info(streams.users.name, { subjects_filter: subject });
-  return info.state.subjects?.[subject] ?? 0;
+  return (await eventsOfAggregate(bed.client, streams.users.name, subject)).length;
 };
 
 describe("users service", () => {

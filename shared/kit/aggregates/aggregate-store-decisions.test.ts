@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { type AppError, conflict } from "../errors/app-error.ts";
 import { encodeEvent } from "../events/codec.ts";
+import { eventSubject } from "../events/event-subject.ts";
 import { createEventPublisher } from "../events/publisher.ts";
 import {
   type ClaimState,
@@ -105,7 +106,10 @@ describe("decisions with several events or aggregates", () => {
       { type: "test.incremented", data: { by: 1 } },
       {},
     );
-    await nats.js.publish(subject, encodeEvent({ ...future, version: 2 }).payload);
+    await nats.js.publish(
+      eventSubject(subject, future.type),
+      encodeEvent({ ...future, version: 2 }).payload,
+    );
     const cold = await storeOnOwnConnection(counterDecider().decider, "future-cold");
     await expect(cold.load(subject)).rejects.toMatchObject({
       kind: "unavailable",

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { AppError, isConflict } from "../errors/app-error.ts";
 import { encodeEvent } from "../events/codec.ts";
+import { aggregateEvents, eventSubject } from "../events/event-subject.ts";
 import { createEventPublisher } from "../events/publisher.ts";
 import {
   type ClaimState,
@@ -108,7 +109,10 @@ describe("optimistic concurrency across instances", () => {
     const stale = publisher.envelope({ type: "test.incremented", data: { by: 1 } }, { subject });
 
     await expect(
-      publisher.publish(subject, stale, { expectLastSubjectSequence: version - 1 }),
+      publisher.publish(eventSubject(subject, stale.type), stale, {
+        expectLastSubjectSequence: version - 1,
+        expectLastSubjectSequenceSubject: aggregateEvents(subject),
+      }),
     ).rejects.toMatchObject({ kind: "conflict", code: "stream.wrong-last-sequence" });
     expect(await storedOn(subject)).toHaveLength(1);
   });
@@ -165,7 +169,7 @@ describe("loading", () => {
     });
   });
 
-  test("events of other types and unreadable messages on the subject are skipped", async () => {
+  test("events of other types, unreadable messages and events on another type's subject are skipped", async () => {
     const subject = "test.counters.mixed";
     const counter = counterDecider();
     const store = await storeOnOwnConnection(counter.decider, "mixed");
@@ -173,12 +177,17 @@ describe("loading", () => {
     const { nats } = bed;
     const publisher = createEventPublisher({ js: nats.js, source: "/mixed" });
     await publisher.publish(
-      subject,
+      eventSubject(subject, noteRecorded.type),
       publisher.envelope({ type: noteRecorded.type, data: { key: "k", amount: 1 } }, {}),
     );
-    const garbage = await nats.js.publish(subject, "not an event");
+    const garbage = await nats.js.publish(`${subject}.garbage`, "not an event");
+    // Stored where another type belongs: not applied, whatever its ce-type says.
     await nats.js.publish(
-      subject,
+      eventSubject(subject, noteRecorded.type),
+      encodeEvent(publisher.envelope({ type: "test.incremented", data: { by: 5 } }, {})).payload,
+    );
+    await nats.js.publish(
+      eventSubject(subject, "test.incremented"),
       encodeEvent(publisher.envelope({ type: "test.incremented", data: { by: 1 } }, {})).payload,
     );
 

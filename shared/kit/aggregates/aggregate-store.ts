@@ -2,6 +2,7 @@ import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { conflict, isConflict, unavailable } from "../errors/app-error.ts";
 import type { EventEnvelope } from "../events/cloud-event.ts";
 import type { ContractRegistry, DomainEvent } from "../events/event-contract.ts";
+import { aggregateEvents, eventSubject } from "../events/event-subject.ts";
 import {
   type Append,
   type EventCause,
@@ -166,7 +167,7 @@ export function createAggregateStore<Command, Event extends DomainEvent, State>(
     const { messages, lastSequence } = await readSubject(
       nats,
       stream,
-      subject,
+      aggregateEvents(subject),
       known.version,
     ).catch((err: unknown) => {
       throw unavailable(
@@ -268,14 +269,21 @@ export function createAggregateStore<Command, Event extends DomainEvent, State>(
           cause: meta.cause,
           time: meta.now,
         });
-        // The first event per subject carries the guard; the batch is all-or-nothing.
+        // The first event per aggregate carries the guard, over all the aggregate's subjects;
+        // the batch is all-or-nothing.
         const first = !guarded.has(subject);
         guarded.add(subject);
         const at = before.get(subject) as Cached<State>;
+        const stored = eventSubject(subject, event.type);
         appends.push(
           first
-            ? { subject, envelope, expectLastSubjectSequence: at.version }
-            : { subject, envelope },
+            ? {
+                subject: stored,
+                envelope,
+                expectLastSubjectSequence: at.version,
+                expectLastSubjectSequenceSubject: aggregateEvents(subject),
+              }
+            : { subject: stored, envelope },
         );
         owners.push(d);
       });
@@ -289,7 +297,8 @@ export function createAggregateStore<Command, Event extends DomainEvent, State>(
     }
     const results = await publisher.publishAll(appends);
     const after = new Map(before);
-    appends.forEach(({ subject }, i) => {
+    appends.forEach(({ envelope }, i) => {
+      const subject = envelope.subject as string;
       const at = after.get(subject) as Cached<State>;
       after.set(subject, {
         state: working.get(subject) as State,

@@ -1,5 +1,5 @@
 import { AppError } from "../errors/app-error.ts";
-import { decodeCloudEvent, isUnknownVersion, toEnvelope } from "../events/codec.ts";
+import { checkSubject, decodeCloudEvent, isUnknownVersion, toEnvelope } from "../events/codec.ts";
 import type { ContractRegistry } from "../events/event-contract.ts";
 import type { Step } from "./pipeline.ts";
 import { type RetryPolicy, retryDelayMs } from "./retry-policy.ts";
@@ -16,7 +16,7 @@ export const typeFilter = (registry: ContractRegistry, handled: Iterable<string>
   known: new Set(registry.all().map((c) => c.type)),
 });
 
-const headerType = (value: string | undefined) => {
+export const headerType = (value: string | undefined) => {
   if (!value) return undefined;
   try {
     return value.includes("%") ? decodeURIComponent(value) : value;
@@ -51,6 +51,7 @@ export const decodeEvent =
     const { message } = m;
     try {
       const cloudEvent = decodeCloudEvent(message.data, message.headers);
+      checkSubject(registry, message.subject, cloudEvent.type);
       if (!handled.has(cloudEvent.type) && known.has(cloudEvent.type))
         return { kind: "ack", result: "skipped" };
       m.event = toEnvelope(cloudEvent, registry, cloudEvent.time ? undefined : message.time);

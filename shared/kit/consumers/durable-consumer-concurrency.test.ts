@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { eventFilters, eventSubject } from "../events/event-subject.ts";
 import { on } from "../events/on-event.ts";
 import { createConsumerTestBed, type Handler } from "../fixtures/consumer-test-bed.ts";
 import { counterValue } from "../fixtures/metric-value.ts";
 import type { FixtureSchema } from "../fixtures/schema.ts";
-import { noteRecorded, testConsumer } from "../fixtures/test-events.ts";
+import { noteCorrected, noteRecorded, testConsumer } from "../fixtures/test-events.ts";
 import type { Store } from "../store/store.ts";
 import type { MessageContext } from "./durable-consumer.ts";
 
@@ -59,6 +60,56 @@ describe("concurrency", () => {
       expect(seen.get(subject)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
     expect(mostAtOnce).toBeGreaterThan(1);
     expect(mostAtOnce).toBeLessThanOrEqual(6);
+  });
+
+  test("one aggregate's events of several types (one subject each) are handled in stream order, asked for by type", async () => {
+    const types = [noteRecorded.type, noteCorrected.type];
+    const spec = testConsumer("typed-lanes", "test.typed.>", {
+      filterSubjects: eventFilters("test.typed", types),
+    });
+    const seen = new Map<string, number[]>();
+    const record = async (amount: number, { position }: MessageContext) => {
+      await Bun.sleep(Math.random() * 6);
+      const aggregate = position.subject.split(".")[2] as string;
+      seen.set(aggregate, [...(seen.get(aggregate) ?? []), amount]);
+    };
+    await run(
+      spec,
+      [
+        on(noteRecorded, (event, context: MessageContext) => record(event.data.amount, context)),
+        on(noteCorrected, (event, context: MessageContext) => record(event.data.amount, context)),
+      ] as unknown as Handler[],
+      { effects: "events", consumer: { maxInFlight: 8 } },
+    );
+    const aggregates = Array.from({ length: 6 }, (_, i) => `a${i}`);
+    // Another type on the same aggregate, stored among them: not asked for, so never sent.
+    const other = bed.publisher.envelope({ type: "test.other", data: {} }, {});
+    await bed.publisher.publish(eventSubject("test.typed.a0", "test.other"), other);
+    const publishes = [];
+    for (let n = 1; n <= 12; n += 1)
+      for (const aggregate of aggregates) {
+        const type = types[n % 2] as string;
+        const envelope = bed.publisher.envelope({ type, data: { key: aggregate, amount: n } }, {});
+        publishes.push(
+          bed.publisher.publish(eventSubject(`test.typed.${aggregate}`, type), envelope),
+        );
+      }
+    const acks = await Promise.all(publishes);
+
+    await waitSettled(spec, Math.max(...acks.map((a) => a.sequence)));
+    for (const aggregate of aggregates)
+      expect(seen.get(aggregate)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    const info = await bed.nats.jsm.consumers.info(spec.stream, spec.durable);
+    expect(info.delivered.consumer_seq).toBe(aggregates.length * 12);
+  });
+
+  test("a handler for a type the consumer's filters never deliver is refused at start", async () => {
+    const spec = testConsumer("deaf", "test.deaf.>", {
+      filterSubjects: eventFilters("test.deaf", [noteCorrected.type]),
+    });
+    await expect(run(spec, [recordNote("deaf")])).rejects.toThrow(
+      /handlers for test.note-recorded, which its filter \(test.deaf.\*.test.note-corrected\) never delivers/,
+    );
   });
 
   test("a message being retried holds back the later messages of its subject only", async () => {

@@ -19,7 +19,7 @@ import { decodeEvent, skipUnhandledTypes, typeFilter } from "./decode-step.ts";
 import { createFailureTracker, storeOwedDeadLetter } from "./failure-tracker.ts";
 import { handleOnce } from "./handle-step.ts";
 import { createInFlight } from "./in-flight.ts";
-import { inProcess, runSteps, type Step } from "./pipeline.ts";
+import { inProcess, orderingKey, runSteps, type Step } from "./pipeline.ts";
 import { retryPolicy } from "./retry-policy.ts";
 import { createSettler } from "./settle.ts";
 import { createSubjectGate, keepSubjectOrder } from "./subject-gate.ts";
@@ -53,11 +53,11 @@ const DAY_MS = 24 * 60 * 60_000;
 /**
  * Runs a durable pull consumer. Every message goes through the same steps: a dead letter
  * still owed → skip types it does not handle (by `ce-type`, before decoding) → decode →
- * keep its subject's order → handle once by event id → settle (see `createSettler`).
+ * keep its aggregate's order → handle once by event id → settle (see `createSettler`).
  *
- * Concurrency: up to `maxInFlight` messages (default 32) are in hand; different subjects run
- * concurrently, one subject's messages strictly in stream order, a retried message holding
- * back the later ones of its subject. `effects: "database"` handlers of concurrent messages
+ * Concurrency: up to `maxInFlight` messages (default 32) are in hand; different aggregates run
+ * concurrently, one aggregate's messages (whatever their types: see `orderingKey`) strictly in
+ * stream order, a retried message holding back the later ones of its aggregate. `effects: "database"` handlers of concurrent messages
  * share group commits; nothing is acked before its effects and idempotency record commit.
  * `working()` is sent only for messages held long enough to risk their ack wait.
  *
@@ -78,6 +78,14 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
   const ackWaitMs = spec.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
   const policy = retryPolicy(spec.retry);
   const logger = baseLogger.child({ consumer: name });
+  const filters = spec.filterSubjects ?? [spec.filterSubject];
+  const unreachable = [...handlers.keys()].filter(
+    (type) => !filters.some((f) => f.endsWith(">") || f.endsWith("*") || f.endsWith(`.${type}`)),
+  );
+  if (unreachable.length > 0)
+    throw new Error(
+      `consumer ${name} has handlers for ${unreachable.join(", ")}, which its filter (${filters.join(", ")}) never delivers`,
+    );
   const consumer = await js.consumers.get(spec.stream, name);
   metrics.trackLag(name, async () => {
     const info = await consumer.info();
@@ -125,7 +133,7 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
   let stopping = false;
   const handBack: JsMsg[] = [];
 
-  async function handleMessage(message: JsMsg) {
+  async function handleMessage(message: JsMsg, key: string) {
     if (stopping) {
       keeper.release(message);
       handBack.push(message);
@@ -133,7 +141,7 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
     }
     const timer = metrics.handlerDuration.startTimer({ consumer: name });
     try {
-      const m = inProcess(message, logger);
+      const m = inProcess(message, logger, key);
       await settle(m, await runSteps(steps, m));
     } finally {
       keeper.release(message);
@@ -202,14 +210,15 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
       }
       keeper.hold(message);
       keeper.waited(await inFlight.acquire());
-      inFlight.run(message.subject, () => handleMessage(message));
+      const key = orderingKey(message);
+      inFlight.run(key, () => handleMessage(message, key));
     }
   })().catch((err) => {
     logger.error({ err }, "stopped pulling messages");
     health.report("pulling", `stopped pulling messages: ${(err as Error).message}`, 365 * DAY_MS);
   });
 
-  logger.info({ stream: spec.stream, filter: spec.filterSubject, maxInFlight }, "consumer started");
+  logger.info({ stream: spec.stream, filters, maxInFlight }, "consumer started");
   return {
     name,
     health: () => health.snapshot(),

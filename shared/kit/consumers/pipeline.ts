@@ -1,6 +1,8 @@
 import type { JsMsg } from "@nats-io/jetstream";
 import type { EventEnvelope } from "../events/cloud-event.ts";
+import { aggregateOf } from "../events/event-subject.ts";
 import { eventLogger, type Logger } from "../log/logger.ts";
+import { headerType } from "./decode-step.ts";
 
 /** What becomes of a message; the consumer's `settle` applies it. */
 export type Outcome =
@@ -25,9 +27,18 @@ export type Outcome =
   /** Give up on it: store a dead letter, then `term()`. */
   | { kind: "dead-letter"; code: string; reason: string; failedType?: string; cause?: unknown };
 
+/**
+ * The aggregate a message belongs to (its subject less its `ce-type`): a consumer keeps one
+ * aggregate's messages in stream order, whatever their types.
+ */
+export const orderingKey = (message: JsMsg) =>
+  aggregateOf(message.subject, headerType(message.headers?.get("ce-type")));
+
 /** A message on its way through the steps, and what the steps learned about it. */
 export interface MessageInProcess {
   readonly message: JsMsg;
+  /** See `orderingKey`. */
+  readonly key: string;
   /** Set by the decode step. */
   event?: EventEnvelope;
   /** A logger carrying the message's position and, once decoded, the event's ids; built on first use. */
@@ -41,10 +52,11 @@ export interface MessageInProcess {
 export type Step = (m: MessageInProcess) => Outcome | undefined | Promise<Outcome | undefined>;
 
 /** Wraps a message for the steps; `logger` is the consumer's. */
-export function inProcess(message: JsMsg, logger: Logger): MessageInProcess {
+export function inProcess(message: JsMsg, logger: Logger, key: string): MessageInProcess {
   let log: Logger | undefined;
   const m: MessageInProcess = {
     message,
+    key,
     get log() {
       const position = { sequence: message.seq, deliveries: message.info.deliveryCount };
       log ??= m.event

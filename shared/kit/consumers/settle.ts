@@ -41,11 +41,11 @@ export function createSettler(deps: SettleDeps) {
 
   function putBack(m: MessageInProcess, delayMs: number) {
     m.message.nak(delayMs);
-    gate.deferred(m.message.subject, m.message.seq, now() + delayMs);
+    gate.deferred(m.key, m.message.seq, now() + delayMs);
   }
 
   function done(m: MessageInProcess) {
-    gate.settled(m.message.subject, m.message.seq);
+    gate.settled(m.key, m.message.seq);
     failures.forget(m.message.seq);
   }
 

@@ -1,8 +1,9 @@
 import type { Step } from "./pipeline.ts";
 
 /**
- * Keeps one subject's messages in stream order across `nak(delay)`: once a message is put
- * back to wait, later messages of its subject wait too, until it is settled. Messages put
+ * Keeps one aggregate's messages in stream order across `nak(delay)` (keyed by `orderingKey`:
+ * the subject less the event type): once a message is put back to wait, later messages of its
+ * aggregate wait too, until it is settled. Messages put
  * back are remembered until `dueAt + forgetAfterMs` (past that, another instance of the
  * service took them). Kept in memory: after a restart the order of messages that were
  * waiting is the broker's redelivery order.
@@ -63,18 +64,18 @@ export function createSubjectGate({
 }
 
 /**
- * The step that keeps a subject's order: a message whose subject has an earlier message
+ * The step that keeps an aggregate's order: a message whose aggregate has an earlier message
  * waiting to be retried is put back (`subject.waiting`) to come back after it.
  */
 export const keepSubjectOrder =
   (gate: SubjectGate): Step =>
-  ({ message }) => {
-    const delayMs = gate.waitFor(message.subject, message.seq);
+  ({ message, key }) => {
+    const delayMs = gate.waitFor(key, message.seq);
     if (delayMs === undefined) return undefined;
     return {
       kind: "defer",
       code: "subject.waiting",
-      reason: `an earlier message of ${message.subject} is waiting to be retried`,
+      reason: `an earlier message of ${key} is waiting to be retried`,
       delayMs,
     };
   };

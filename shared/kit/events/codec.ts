@@ -134,8 +134,39 @@ export function toEnvelope(
   };
 }
 
-/** Decodes and validates in one step (see decodeCloudEvent and toEnvelope for what throws). */
-export const decodeEvent = (
+const knownTypes = new WeakMap<ContractRegistry, Set<string>>();
+
+/**
+ * Refuses an event stored on the subject of another known type (`orders.o1.order.placed`
+ * carrying `order.cancelled`): consumers select events by subject, so such an event would be
+ * applied by some and never seen by others. Throws a validation AppError
+ * `event.subject-mismatch`. A subject that ends with no known type is not judged here (the
+ * shop's streams only store `<aggregate>.<type>`).
+ */
+export function checkSubject(registry: ContractRegistry, subject: string, type: string): void {
+  if (subject.endsWith(`.${type}`)) return;
+  let types = knownTypes.get(registry);
+  if (!types) {
+    types = new Set(registry.all().map((c) => c.type));
+    knownTypes.set(registry, types);
+  }
+  const tokens = subject.split(".");
+  for (let n = 1; n < tokens.length; n++) {
+    const suffix = tokens.slice(-n).join(".");
+    if (types.has(suffix))
+      throw validationError(
+        "event.subject-mismatch",
+        `a ${type} event stored on ${subject}, the subject of ${suffix} events: an event's subject ends with its type`,
+      );
+  }
+}
+
+/** Decodes and validates in one step (see decodeCloudEvent, checkSubject and toEnvelope for what throws). */
+export function decodeEvent(
   registry: ContractRegistry,
-  message: { data: Uint8Array; headers?: MsgHdrs | undefined; time?: Date },
-) => toEnvelope(decodeCloudEvent(message.data, message.headers), registry, message.time);
+  message: { subject?: string; data: Uint8Array; headers?: MsgHdrs | undefined; time?: Date },
+): EventEnvelope {
+  const cloudEvent = decodeCloudEvent(message.data, message.headers);
+  if (message.subject !== undefined) checkSubject(registry, message.subject, cloudEvent.type);
+  return toEnvelope(cloudEvent, registry, message.time);
+}

@@ -29,6 +29,12 @@ export interface ConsumerSpec {
   stream: string;
   durable: string;
   filterSubject: string;
+  /**
+   * When set, the server delivers only messages on these subjects (instead of `filterSubject`):
+   * the event types the consumer handles (`eventFilters`), so it is not sent, and does not ack,
+   * the others.
+   */
+  filterSubjects?: string[];
   description: string;
   /** How long the server waits for an ack before redelivering (default 10 s): what a crashed consumer costs in latency. */
   ackWaitMs?: number;
@@ -94,7 +100,9 @@ export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec):
     description: spec.description,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
-    filter_subject: spec.filterSubject,
+    ...(spec.filterSubjects
+      ? { filter_subjects: spec.filterSubjects }
+      : { filter_subject: spec.filterSubject }),
     ack_wait: nanos(spec.ackWaitMs ?? DEFAULT_ACK_WAIT_MS),
     // Unlimited on the server: the kit dead-letters past its retry horizon, so a message
     // whose dead-lettering failed is still redelivered, not dropped.

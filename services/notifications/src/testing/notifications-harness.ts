@@ -1,5 +1,5 @@
 import { contracts, streams, subjects } from "@shop/shared/contracts";
-import { type ConsumerSpec, decodeEvent, readSubject } from "@shop/shared/kit";
+import { aggregateEvents, type ConsumerSpec, decodeEvent, readSubject } from "@shop/shared/kit";
 import { startServiceTestBed, waitFor, waitUntil } from "@shop/shared/testing";
 
 /** A notification as `GET /notifications` lists it. */
@@ -78,7 +78,7 @@ export async function startNotificationsHarness(env: Record<string, string> = {}
     const { messages } = await readSubject(
       client,
       streams.notifications.name,
-      subjects.notification(notificationId),
+      aggregateEvents(subjects.notification(notificationId)),
     );
     return messages.map((message) => decodeEvent(contracts, message).type);
   };

@@ -14,6 +14,7 @@ import {
 import {
   createFaultyPublisher,
   createTempDir,
+  eventsOfAggregate,
   getFreePort,
   type NatsServerHandle,
   startNatsServer,
@@ -124,11 +125,8 @@ const cancel = (orderId: string, idempotencyKey?: string) =>
 async function storedFor(orderId: string) {
   const subject = subjects.order(orderId);
   const stream = streams.orders.name;
-  const info = await client.jsm.streams.info(stream, { subjects_filter: subject });
-  const count = info.state.subjects?.[subject] ?? 0;
-  const last =
-    count > 0 ? await client.jsm.streams.getMessage(stream, { last_by_subj: subject }) : undefined;
-  return { count, msgId: last?.header.get("Nats-Msg-Id") };
+  const events = await eventsOfAggregate(client, stream, subject);
+  return { count: events.length, msgId: events.at(-1)?.headers.get("Nats-Msg-Id") };
 }
 
 const readOrder = (orderId: string) =>

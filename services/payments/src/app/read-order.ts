@@ -1,6 +1,7 @@
 import { orderCancelled, orderPlaced, streams, subjects } from "@shop/shared/contracts";
 import type { EventOf } from "@shop/shared/domain";
 import {
+  aggregateEvents,
   type ContractRegistry,
   decodeHistory,
   type Logger,
@@ -31,7 +32,7 @@ export function createOrderReader(
 ): ReadOrder {
   return async (orderId) => {
     const subject = subjects.order(orderId);
-    const { messages } = await readSubject(nats, streams.orders.name, subject);
+    const { messages } = await readSubject(nats, streams.orders.name, aggregateEvents(subject));
     let facts: OrderFacts | undefined;
     for (const event of decodeHistory(registry, messages, { subject, logger })) {
       if (event.type === orderPlaced.type) {

@@ -13,6 +13,7 @@ import {
 import {
   createFaultyPublisher,
   createTempDir,
+  eventsOfAggregate,
   getFreePort,
   type NatsServerHandle,
   startNatsServer,
@@ -107,11 +108,8 @@ async function register(email: string, idempotencyKey: string) {
 async function storedFor(email: string) {
   const subject = subjects.user(emailKey(email));
   const stream = streams.users.name;
-  const info = await client.jsm.streams.info(stream, { subjects_filter: subject });
-  const count = info.state.subjects?.[subject] ?? 0;
-  const last =
-    count > 0 ? await client.jsm.streams.getMessage(stream, { last_by_subj: subject }) : undefined;
-  return { count, msgId: last?.header.get("Nats-Msg-Id") };
+  const events = await eventsOfAggregate(client, stream, subject);
+  return { count: events.length, msgId: events.at(-1)?.headers.get("Nats-Msg-Id") };
 }
 
 describe("POST /users, retried as a client retries", () => {

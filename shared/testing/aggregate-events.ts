@@ -1,0 +1,10 @@
+import { aggregateEvents, type NatsContext, readSubject, type StoredEvent } from "../kit/index.ts";
+
+/** The events stored about one aggregate (on `<aggregate>.<type>` subjects), in stream order. */
+export async function eventsOfAggregate(
+  nats: Pick<NatsContext, "jsm">,
+  stream: string,
+  aggregate: string,
+): Promise<StoredEvent[]> {
+  return (await readSubject(nats, stream, aggregateEvents(aggregate))).messages;
+}
