@@ -1,5 +1,9 @@
+import { createRequire } from "node:module";
 import pino, { type Logger } from "pino";
-import pretty from "pino-pretty";
+
+/** pino-pretty is loaded only for `format: "pretty"`: 2 MB a service logging JSON does without. */
+const loadPretty = () =>
+  createRequire(import.meta.url)("pino-pretty") as typeof import("pino-pretty");
 
 export type { Logger };
 
@@ -16,6 +20,7 @@ export interface LoggerOptions {
 export function createLogger({ service, level = "info", format = "json" }: LoggerOptions): Logger {
   const options = { level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime };
   if (format === "pretty") {
+    const pretty = loadPretty();
     return pino(
       options,
       pretty({ colorize: true, ignore: "pid,hostname,service", singleLine: true, sync: true }),
