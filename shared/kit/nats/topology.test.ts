@@ -46,3 +46,41 @@ test("declaring the same topology again changes nothing; a changed setting is ap
   expect(changed.config.filter_subject).toBe("topo.b.>");
   expect(changed.created).toBe(created);
 });
+
+test("a durable is switched in place from one filter to the spec's per-type filters, and back", async () => {
+  const typed: ConsumerSpec = { ...consumer, durable: "topo-typed", filterSubject: "topo.>" };
+  await ensureTopology(nats.jsm, { streams: [stream], consumers: [typed] });
+  const created = (await nats.jsm.consumers.info("TOPO", "topo-typed")).created;
+
+  const filters = ["topo.*.thing.made", "topo.*.thing.dropped"];
+  await ensureTopology(nats.jsm, {
+    streams: [stream],
+    consumers: [{ ...typed, filterSubjects: filters }],
+  });
+  const switched = await nats.jsm.consumers.info("TOPO", "topo-typed");
+  expect(switched.config.filter_subjects).toEqual(filters);
+  expect(switched.config.filter_subject ?? "").toBe("");
+  expect(switched.created).toBe(created);
+
+  // Declared again unchanged: no update is sent.
+  const update = nats.jsm.consumers.update.bind(nats.jsm.consumers);
+  let updates = 0;
+  nats.jsm.consumers.update = (...args) => {
+    updates += 1;
+    return update(...args);
+  };
+  try {
+    await ensureTopology(nats.jsm, {
+      streams: [stream],
+      consumers: [{ ...typed, filterSubjects: filters }],
+    });
+  } finally {
+    nats.jsm.consumers.update = update;
+  }
+  expect(updates).toBe(0);
+
+  await ensureTopology(nats.jsm, { streams: [stream], consumers: [typed] });
+  const back = await nats.jsm.consumers.info("TOPO", "topo-typed");
+  expect(back.config.filter_subject).toBe("topo.>");
+  expect(back.config.filter_subjects ?? []).toEqual([]);
+});

@@ -100,9 +100,11 @@ export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec):
     description: spec.description,
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
+    // One or the other (the server refuses both); the client merges an update into the current
+    // config, so the unused one is cleared explicitly.
     ...(spec.filterSubjects
-      ? { filter_subjects: spec.filterSubjects }
-      : { filter_subject: spec.filterSubject }),
+      ? { filter_subject: undefined, filter_subjects: spec.filterSubjects }
+      : { filter_subject: spec.filterSubject, filter_subjects: undefined }),
     ack_wait: nanos(spec.ackWaitMs ?? DEFAULT_ACK_WAIT_MS),
     // Unlimited on the server: the kit dead-letters past its retry horizon, so a message
     // whose dead-lettering failed is still redelivered, not dropped.
