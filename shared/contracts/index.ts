@@ -44,7 +44,7 @@ export {
   paymentRefunded,
   paymentVoided,
 } from "./payments.ts";
-export { consumers, streams, subjects } from "./topology.ts";
+export { aggregatePrefixes, consumers, streams, subjects } from "./topology.ts";
 export {
   EMAIL_MAX_LENGTH,
   emailSchema,

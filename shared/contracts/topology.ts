@@ -38,6 +38,19 @@ export const subjects = {
   notification: (notificationId: string) => `notifications.${token(notificationId)}`,
 } as const;
 
+/**
+ * The subject prefix of each kind of aggregate (one token per id follows): what
+ * `eventFilters(prefix, types)` turns into per-type filters such as `orders.*.order.cancelled`.
+ */
+export const aggregatePrefixes = {
+  users: "users",
+  orders: "orders",
+  skus: "inventory.sku",
+  orderStock: "inventory.order",
+  payments: "payments",
+  notifications: "notifications",
+} as const;
+
 /** `orders.>` → `orders.*.>`: only an aggregate's typed subjects are stored, never `orders.<id>` alone. */
 const typed = (all: string) => all.replace(/>$/, "*.>");
 
@@ -89,11 +102,6 @@ const consumer = (
   ...settings,
 });
 
-const prefixOf = (all: string) => all.replace(/\.>$/, "");
-const ordersPrefix = prefixOf(subjects.allOrders);
-const orderStockPrefix = prefixOf(subjects.allOrderStock);
-const paymentsPrefix = prefixOf(subjects.allPayments);
-
 /**
  * Durable consumers. A durable name is persistent state: renaming one replays or skips history.
  * A consumer that handles only some of a stream's event types asks the server for those alone.
@@ -108,26 +116,29 @@ export const consumers = {
     streams.inventory,
     "payments-on-inventory",
     "Captures payment once stock is reserved.",
-    { filterSubjects: eventFilters(orderStockPrefix, [stockReserved.type]) },
+    { filterSubjects: eventFilters(aggregatePrefixes.orderStock, [stockReserved.type]) },
   ),
   paymentsOnOrders: consumer(
     streams.orders,
     "payments-on-orders",
     "Refunds or voids payment when an order is cancelled.",
-    { filterSubjects: eventFilters(ordersPrefix, [orderCancelled.type]) },
+    { filterSubjects: eventFilters(aggregatePrefixes.orders, [orderCancelled.type]) },
   ),
   ordersOnInventory: consumer(
     streams.inventory,
     "orders-on-inventory",
     "Cancels orders whose stock was rejected.",
-    { filterSubjects: eventFilters(orderStockPrefix, [stockRejected.type]) },
+    { filterSubjects: eventFilters(aggregatePrefixes.orderStock, [stockRejected.type]) },
   ),
   ordersOnPayments: consumer(
     streams.payments,
     "orders-on-payments",
     "Confirms paid orders, cancels declined ones.",
     {
-      filterSubjects: eventFilters(paymentsPrefix, [paymentCaptured.type, paymentDeclined.type]),
+      filterSubjects: eventFilters(aggregatePrefixes.payments, [
+        paymentCaptured.type,
+        paymentDeclined.type,
+      ]),
     },
   ),
   notificationsOnUsers: consumer(streams.users, "notifications-on-users", "Welcomes new users."),
@@ -135,7 +146,12 @@ export const consumers = {
     streams.orders,
     "notifications-on-orders",
     "Tells customers their order was confirmed or cancelled.",
-    { filterSubjects: eventFilters(ordersPrefix, [orderConfirmed.type, orderCancelled.type]) },
+    {
+      filterSubjects: eventFilters(aggregatePrefixes.orders, [
+        orderConfirmed.type,
+        orderCancelled.type,
+      ]),
+    },
     // Waits for the recipient (its own read model of USERS) or the webhook: the kit's
     // default retry horizon (10 minutes) covers both.
   ),

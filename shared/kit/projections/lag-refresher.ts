@@ -11,7 +11,7 @@ export interface LagRefresherDeps {
   tracker: ProjectionTracker;
   name: string;
   stream: string;
-  filterSubject: string;
+  filterSubject: string | readonly string[];
   isConnected(): boolean;
   session(): ReaderSession | undefined;
 }

@@ -18,7 +18,12 @@ export interface ProjectionDefinition<
 > {
   name: string;
   stream: string;
-  filterSubject: string;
+  /**
+   * The subjects it reads: a filter (`inventory.sku.>`), or per-type filters
+   * (`eventFilters("inventory.sku", ["product.defined"])`) when it applies only some of the
+   * stream's types, so the server does not send it the others.
+   */
+  filterSubject: string | readonly string[];
   handlers: readonly EventHandler<ProjectionContext<Schema>>[];
   /**
    * What happens to an event the projection cannot apply: one that cannot be a valid event

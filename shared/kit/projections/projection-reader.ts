@@ -55,7 +55,7 @@ export interface OpenReaderOptions {
   js: JetStreamClient;
   jsm: JetStreamManager;
   stream: string;
-  filterSubject: string;
+  filterSubject: string | readonly string[];
   /** Read the messages after this stream sequence (0 = from the start). */
   after: number;
   /** Prefix of the consumer's name, to recognise it on the server. */
@@ -71,6 +71,10 @@ const FATAL_NOTIFICATIONS = new Set([
   "stream_not_found",
   "no_responders",
 ]);
+
+/** One filter, or several (a consumer may not have both). */
+const filterConfig = (filter: string | readonly string[]) =>
+  typeof filter === "string" ? { filter_subject: filter } : { filter_subjects: [...filter] };
 
 const consumerNameFor = (label: string) =>
   `${label.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 60)}_${nuid.next()}`;
@@ -99,7 +103,7 @@ export async function openReaderSession({
   const info = await jsm.consumers.add(stream, {
     name: consumerName,
     ack_policy: AckPolicy.None,
-    filter_subject: filterSubject,
+    ...filterConfig(filterSubject),
     ...(after > 0
       ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: after + 1 }
       : { deliver_policy: DeliverPolicy.All }),
@@ -198,7 +202,7 @@ export async function countStoredAfter(
   const info = await jsm.consumers.add(stream, {
     name: consumerName,
     ack_policy: AckPolicy.None,
-    filter_subject: filterSubject,
+    ...filterConfig(filterSubject),
     ...(after > 0
       ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: after + 1 }
       : { deliver_policy: DeliverPolicy.All }),

@@ -2,8 +2,14 @@ import { describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { waitUntil } from "@shop/shared/testing";
 import { encodeEvent } from "../events/codec.ts";
+import { eventFilters, eventSubject } from "../events/event-subject.ts";
 import { counterValue } from "../fixtures/metric-value.ts";
-import { noteRecorded, readDeadLetters, TEST_STREAM } from "../fixtures/test-events.ts";
+import {
+  noteCorrected,
+  noteRecorded,
+  readDeadLetters,
+  TEST_STREAM,
+} from "../fixtures/test-events.ts";
 import { createProjectionTestBed } from "./projection-test-bed.ts";
 
 const bed = createProjectionTestBed();
@@ -91,6 +97,42 @@ describe("building a read model", () => {
     const { projection } = await start(talliesProjection(name), `${name}.db`);
     await waitUntil(() => projection.caughtUp(), { message: "the projection to catch up" });
     expect(projection.position()).toBe(last);
+  });
+});
+
+describe("per-type filters", () => {
+  test("a projection filtered on its types is sent only those, and is caught up without the others", async () => {
+    const name = "typed";
+    const recorded = (key: string, amount: number) =>
+      bed.publisher.publish(
+        eventSubject(`test.${name}.${key}`, noteRecorded.type),
+        bed.publisher.envelope({ type: noteRecorded.type, data: { key, amount } }, {}),
+      );
+    const corrected = (key: string, amount: number) =>
+      bed.publisher.publish(
+        eventSubject(`test.${name}.${key}`, noteCorrected.type),
+        bed.publisher.envelope({ type: noteCorrected.type, data: { key, amount } }, {}),
+      );
+    await recorded("a", 1);
+    await corrected("a", 100);
+    const last = await recorded("b", 2);
+    await corrected("b", 200);
+    const { projection, store } = await start(
+      {
+        ...talliesProjection(name),
+        filterSubject: eventFilters(`test.${name}`, [noteRecorded.type]),
+      },
+      `${name}.db`,
+    );
+    await waitUntil(() => projection.caughtUp(), { message: "the projection to catch up" });
+    expect(projection.position()).toBe(last.sequence);
+    expect(projection.status().lag).toBe(0);
+    expect(await rowsOf(store)).toEqual(
+      expectedRows([
+        ["a", 1],
+        ["b", 2],
+      ]),
+    );
   });
 });
 

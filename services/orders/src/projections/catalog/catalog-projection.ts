@@ -1,5 +1,16 @@
-import { productDefined, streams, subjects, userRegistered } from "@shop/shared/contracts";
-import { on, type ProjectionContext, type ProjectionDefinition } from "@shop/shared/kit";
+import {
+  aggregatePrefixes,
+  productDefined,
+  streams,
+  subjects,
+  userRegistered,
+} from "@shop/shared/contracts";
+import {
+  eventFilters,
+  on,
+  type ProjectionContext,
+  type ProjectionDefinition,
+} from "@shop/shared/kit";
 import { sql } from "drizzle-orm";
 import { catalog, knownUsers, type Schema } from "../../db/schema.ts";
 
@@ -9,7 +20,8 @@ type Context = ProjectionContext<Schema>;
 export const catalogProjection: ProjectionDefinition<Schema> = {
   name: "order-catalog",
   stream: streams.inventory.name,
-  filterSubject: subjects.allSkus,
+  // Prices only: the server does not send it the skus' stock movements.
+  filterSubject: eventFilters(aggregatePrefixes.skus, [productDefined.type]),
   handlers: [
     on(productDefined, async (event, { tx }: Context) => {
       const { sku, name, priceCents } = event.data;
