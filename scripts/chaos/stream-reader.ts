@@ -55,6 +55,7 @@ export function createStreamCache(js: JetStreamClient, jsm: JetStreamManager): S
           };
           try {
             stored.event = decodeEvent(contracts, {
+              subject: m.subject,
               data: m.data,
               headers: m.headers,
               time: m.time,

@@ -167,7 +167,7 @@ describe("the README's nats CLI section, run against a running shop", () => {
       expect(letter.event).toMatchObject({
         code: "event.malformed",
         stream: "INVENTORY",
-        subject: "inventory.sku.cli-tea.stock.restocked",
+        subject: "inventory.sku.cli-tea.product.defined",
         streamSequence: at.seq,
         payload: "not json",
       });

@@ -5,8 +5,9 @@ import {
   jetstreamManager,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
+import { connect as connectOverNode } from "@nats-io/transport-node";
 import type { Logger } from "../log/logger.ts";
-import { connectCoalescing } from "./coalescing-transport.ts";
+import { connectOverBun } from "./bun-transport.ts";
 import { isAtLeast, MINIMUM_NATS_SERVER } from "./server-version.ts";
 
 /** A NATS connection with its JetStream handles and a live view of its state. */
@@ -39,8 +40,13 @@ export async function connectNats({
   logger,
   reconnectWaitMs = 500,
 }: ConnectOptions): Promise<NatsContext> {
-  const nc = await connectCoalescing({
-    servers: url.split(","),
+  const servers = url.split(",");
+  // Bun's own sockets for plaintext; TLS goes through nats.js's Node transport.
+  const connectOver = servers.some((s) => s.trim().startsWith("tls://"))
+    ? connectOverNode
+    : connectOverBun;
+  const nc = await connectOver({
+    servers,
     name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: reconnectWaitMs,
