@@ -42,6 +42,15 @@ export const orderHistory = sqliteTable(
   ],
 );
 
+/**
+ * Each order's `GET /orders/:id` answer, ready-made: the order and its timeline as JSON text,
+ * rewritten whenever either changes, so a read is one primary-key lookup.
+ */
+export const orderViews = sqliteTable("order_views", {
+  orderId: text("order_id").primaryKey(),
+  body: text("body").notNull(),
+});
+
 /** The catalog as orders knows it, from inventory's `product.defined` events: the prices orders charge. */
 export const catalog = sqliteTable("catalog", {
   sku: text("sku").primaryKey(),
@@ -52,5 +61,5 @@ export const catalog = sqliteTable("catalog", {
 /** Users orders may be placed for, from USERS. */
 export const knownUsers = sqliteTable("known_users", { userId: text("user_id").primaryKey() });
 
-export const schema = { orders, orderHistory, catalog, knownUsers };
+export const schema = { orders, orderHistory, orderViews, catalog, knownUsers };
 export type Schema = typeof schema;

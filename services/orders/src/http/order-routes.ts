@@ -7,10 +7,11 @@ import {
   userIdSchema,
 } from "@shop/shared/contracts";
 import { type HttpApp, idempotencyKeyHeader, json, notFound, problems } from "@shop/shared/kit";
+import type { TypedResponse } from "hono";
 import { cancelByCustomer } from "../app/cancel-by-customer.ts";
 import type { OrderDeps } from "../app/order-deps.ts";
 import { placeOrder } from "../app/place-order.ts";
-import { getOrder, listOrdersOfUser } from "../projections/orders/order-queries.ts";
+import { getOrderJson, listOrdersOfUser } from "../projections/orders/order-queries.ts";
 
 const Line = z.object({
   sku: z.string(),
@@ -36,6 +37,7 @@ const HistoryEntry = z.object({
   stream: z.string(),
   detail: z.string().nullable(),
 });
+const OrderWithHistory = OrderSchema.extend({ history: z.array(HistoryEntry) });
 
 const Cancelled = z.object({ orderId: z.string(), status: z.literal("cancelled") });
 
@@ -84,7 +86,7 @@ const get = createRoute({
   summary: "An order with its event history",
   request: { params: z.object({ id: z.string().min(1).max(128) }) },
   responses: {
-    200: json(OrderSchema.extend({ history: z.array(HistoryEntry) }), "The order"),
+    200: json(OrderWithHistory, "The order"),
     ...problems(404, 422),
   },
 });
@@ -123,9 +125,15 @@ export function addOrderRoutes(app: HttpApp, deps: OrderDeps) {
   });
   app.openapi(get, async (c) => {
     const { id } = c.req.valid("param");
-    const order = await getOrder(deps.db, id);
-    if (!order) throw notFound("order.not-found", `no order ${id}`);
-    return c.json(order, 200);
+    const order = await getOrderJson(deps.db, id);
+    if (order === undefined) throw notFound("order.not-found", `no order ${id}`);
+    // Already the order's JSON, as the projection stored it: sent as it is, not parsed and
+    // serialized again.
+    return c.body(order, 200, { "content-type": "application/json" }) as unknown as TypedResponse<
+      z.infer<typeof OrderWithHistory>,
+      200,
+      "json"
+    >;
   });
   app.openapi(list, async (c) =>
     c.json({ orders: await listOrdersOfUser(deps.db, c.req.valid("query").userId) }, 200),

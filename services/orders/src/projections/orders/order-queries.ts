@@ -1,6 +1,6 @@
 import { prepared, type SqliteDb } from "@shop/shared/kit";
 import { and, asc, desc, eq, lt, sql } from "drizzle-orm";
-import { orderHistory, orders, type Schema } from "../../db/schema.ts";
+import { orderHistory, orders, orderViews, type Schema } from "../../db/schema.ts";
 
 const byId = prepared((db: SqliteDb<Schema>) =>
   db
@@ -23,6 +23,14 @@ const historyOf = prepared((db: SqliteDb<Schema>) =>
     .prepare(),
 );
 
+const viewById = prepared((db: SqliteDb<Schema>) =>
+  db
+    .select({ body: orderViews.body })
+    .from(orderViews)
+    .where(eq(orderViews.orderId, sql.placeholder("id")))
+    .prepare(),
+);
+
 export type OrderRow = typeof orders.$inferSelect;
 
 /** An order with its saga timeline, or undefined. */
@@ -30,6 +38,11 @@ export async function getOrder(db: SqliteDb<Schema>, id: string) {
   const order = await byId(db).get({ id });
   if (!order) return undefined;
   return { ...order, history: await historyOf(db).all({ id }) };
+}
+
+/** An order with its saga timeline as JSON text (the shape `getOrder` returns), or undefined. */
+export async function getOrderJson(db: SqliteDb<Schema>, id: string): Promise<string | undefined> {
+  return (await viewById(db).get({ id }))?.body;
 }
 
 export async function listOrdersOfUser(db: SqliteDb<Schema>, userId: string): Promise<OrderRow[]> {

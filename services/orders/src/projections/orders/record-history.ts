@@ -6,6 +6,7 @@ import {
 } from "@shop/shared/kit";
 import { sql } from "drizzle-orm";
 import { orderHistory, type Schema } from "../../db/schema.ts";
+import { rewriteOrderView } from "./order-view.ts";
 
 const insertHistory = prepared((db: SqliteDb<Schema>) =>
   db
@@ -22,7 +23,11 @@ const insertHistory = prepared((db: SqliteDb<Schema>) =>
     .prepare(),
 );
 
-/** Adds one saga event to an order's timeline; replays are no-ops (keyed by stream position). */
+/**
+ * Adds one saga event to an order's timeline (replays are no-ops: keyed by stream position),
+ * then rewrites the order's view. Every event about an order passes here: a handler calls it
+ * last, once the order's row is written.
+ */
 export async function recordHistory(
   event: EventEnvelope<string, { orderId: string }>,
   { tx, position }: ProjectionContext<Schema>,
@@ -36,4 +41,5 @@ export async function recordHistory(
     time: event.time,
     detail: detail ?? null,
   });
+  await rewriteOrderView(tx, event.data.orderId);
 }
