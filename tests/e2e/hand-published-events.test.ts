@@ -13,6 +13,17 @@ const natsPub = async (subject: string, payload: string, hdrs?: Record<string, s
   await shop.nc.flush();
 };
 
+/** Waits until DEADLETTER holds letters matching `match`, and returns them. */
+const deadLettersWhere = (match: (letter: any) => boolean, what: string) =>
+  waitFor(
+    async () => {
+      const all = await readStream(shop, "DEADLETTER").catch(() => []);
+      const mine = all.filter((m) => match(m.event));
+      return mine.length > 0 ? mine : undefined;
+    },
+    { message: `${what} in DEADLETTER` },
+  );
+
 test("a plain JSON event published by hand is processed; a malformed one, or one on another type's subject, is dead-lettered with its reason and nothing stops", async () => {
   await natsPub("inventory.sku.cli-tea.product.defined", "this is not json");
   await natsPub(
@@ -26,7 +37,7 @@ test("a plain JSON event published by hand is processed; a malformed one, or one
     }),
   );
   // Binary mode: attributes as ce-* headers, the data alone as the payload.
-  const restock = (id: string, quantity: number) => ({
+  const restockHeaders = (id: string) => ({
     "ce-specversion": "1.0",
     "ce-id": id,
     "ce-source": "/cli",
@@ -37,12 +48,12 @@ test("a plain JSON event published by hand is processed; a malformed one, or one
   await natsPub(
     "inventory.sku.cli-tea.product.defined",
     JSON.stringify({ sku: "cli-tea", quantity: 100 }),
-    restock("manual-misplaced", 100),
+    restockHeaders("manual-misplaced"),
   );
   await natsPub(
     "inventory.sku.cli-tea.stock.restocked",
     JSON.stringify({ sku: "cli-tea", quantity: 7 }),
-    restock("manual-2", 7),
+    restockHeaders("manual-2"),
   );
 
   const product = await waitFor(
@@ -54,13 +65,9 @@ test("a plain JSON event published by hand is processed; a malformed one, or one
   );
   expect(product).toMatchObject({ name: "CLI Tea", priceCents: 300, available: 7 });
 
-  const letters = await waitFor(
-    async () => {
-      const all = await readStream(shop, "DEADLETTER").catch(() => []);
-      const mine = all.filter((m) => m.event.payload === "this is not json");
-      return mine.length > 0 ? mine : undefined;
-    },
-    { message: "the malformed event in DEADLETTER" },
+  const letters = await deadLettersWhere(
+    (letter) => letter.payload === "this is not json",
+    "the malformed event",
   );
   const [letter] = letters;
   expect(letter?.event).toMatchObject({
@@ -71,13 +78,9 @@ test("a plain JSON event published by hand is processed; a malformed one, or one
   expect(letter?.event.reason).toContain("not valid JSON");
   expect(letter?.event.streamSequence).toBe(1);
 
-  const misplaced = await waitFor(
-    async () => {
-      const all = await readStream(shop, "DEADLETTER").catch(() => []);
-      const mine = all.filter((m) => m.event.code === "event.subject-mismatch");
-      return mine.length > 0 ? mine : undefined;
-    },
-    { message: "the misplaced restock in DEADLETTER" },
+  const misplaced = await deadLettersWhere(
+    (letter) => letter.code === "event.subject-mismatch",
+    "the misplaced restock",
   );
   expect(misplaced[0]?.event).toMatchObject({ stream: "INVENTORY", streamSequence: 3 });
   expect(misplaced[0]?.event.reason).toContain("stock.restocked");
