@@ -9,6 +9,7 @@ export {
 export { type Decider, fold } from "./aggregates/decider.ts";
 export { decodeHistory } from "./aggregates/decode-history.ts";
 export { createKeyedLock } from "./aggregates/keyed-lock.ts";
+export { readAggregate } from "./aggregates/read-aggregate.ts";
 export { readSubject, type StoredEvent } from "./aggregates/read-subject.ts";
 export {
   SNAPSHOT_STREAM,

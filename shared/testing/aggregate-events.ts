@@ -1,4 +1,4 @@
-import { aggregateEvents, type NatsContext, readSubject, type StoredEvent } from "../kit/index.ts";
+import { type NatsContext, readAggregate, type StoredEvent } from "../kit/index.ts";
 
 /** The events stored about one aggregate (on `<aggregate>.<type>` subjects), in stream order. */
 export async function eventsOfAggregate(
@@ -6,5 +6,5 @@ export async function eventsOfAggregate(
   stream: string,
   aggregate: string,
 ): Promise<StoredEvent[]> {
-  return (await readSubject(nats, stream, aggregateEvents(aggregate))).messages;
+  return (await readAggregate(nats, stream, aggregate)).messages;
 }

@@ -14,7 +14,7 @@ import { createCoalescingQueue } from "./coalescing-queue.ts";
 import type { Decider } from "./decider.ts";
 import { decodeHistory } from "./decode-history.ts";
 import { createKeyedLock } from "./keyed-lock.ts";
-import { readSubject } from "./read-subject.ts";
+import { readAggregate } from "./read-aggregate.ts";
 import { createSnapshotStore, type SnapshotOptions } from "./snapshots.ts";
 
 const RETRY_JITTER_MS = 5;
@@ -164,10 +164,10 @@ export function createAggregateStore<Command, Event extends DomainEvent, State>(
 
   async function load(subject: string): Promise<LoadedAggregate<State>> {
     const known = await startingPoint(subject);
-    const { messages, lastSequence } = await readSubject(
+    const { messages, lastSequence } = await readAggregate(
       nats,
       stream,
-      aggregateEvents(subject),
+      subject,
       known.version,
     ).catch((err: unknown) => {
       throw unavailable(

@@ -1,12 +1,11 @@
 import { orderCancelled, orderPlaced, streams, subjects } from "@shop/shared/contracts";
 import type { EventOf } from "@shop/shared/domain";
 import {
-  aggregateEvents,
   type ContractRegistry,
   decodeHistory,
   type Logger,
   type NatsContext,
-  readSubject,
+  readAggregate,
 } from "@shop/shared/kit";
 
 /** What payments needs to know about an order at the moment it charges. */
@@ -32,7 +31,7 @@ export function createOrderReader(
 ): ReadOrder {
   return async (orderId) => {
     const subject = subjects.order(orderId);
-    const { messages } = await readSubject(nats, streams.orders.name, aggregateEvents(subject));
+    const { messages } = await readAggregate(nats, streams.orders.name, subject);
     let facts: OrderFacts | undefined;
     for (const event of decodeHistory(registry, messages, { subject, logger })) {
       if (event.type === orderPlaced.type) {

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
+import { type NatsServerHandle, startNatsServer } from "@shop/shared/testing";
+import { eventSubject } from "../events/event-subject.ts";
+import { TEST_STREAM, testTopology } from "../fixtures/test-events.ts";
+import { createLogger } from "../log/logger.ts";
+import { connectNats, type NatsContext } from "../nats/connection.ts";
+import { ensureTopology } from "../nats/topology.ts";
+import { readAggregate } from "./read-aggregate.ts";
+
+setDefaultTimeout(30_000);
+let server: NatsServerHandle;
+let nats: NatsContext;
+beforeAll(async () => {
+  server = await startNatsServer();
+  nats = await connectNats({
+    url: server.url,
+    name: "read-aggregate-test",
+    logger: createLogger({ service: "t", level: "silent" }),
+  });
+  await ensureTopology(nats.jsm, testTopology());
+});
+afterAll(async () => {
+  await nats?.drain();
+  await server?.cleanup();
+});
+
+const store = async (aggregate: string, type: string, body: string) =>
+  (await nats.js.publish(eventSubject(aggregate, type), body)).seq;
+const bodies = (messages: { data: Uint8Array }[]) =>
+  messages.map((m) => new TextDecoder().decode(m.data));
+
+test("reads an aggregate's events of every type in stream order, and only its own", async () => {
+  await store("test.read.a1", "test.made", "1");
+  await store("test.read.a10", "test.made", "other aggregate");
+  await store("test.read.a1", "test.changed", "2");
+  await store("test.read.a1", "test.made", "3");
+  const last = await store("test.read.a1", "test.dropped", "4");
+
+  const read = await readAggregate(nats, TEST_STREAM.name, "test.read.a1");
+  expect(bodies(read.messages)).toEqual(["1", "2", "3", "4"]);
+  expect(read.lastSequence).toBe(last);
+  expect(read.messages.map((m) => m.subject)).toEqual([
+    "test.read.a1.test.made",
+    "test.read.a1.test.changed",
+    "test.read.a1.test.made",
+    "test.read.a1.test.dropped",
+  ]);
+});
+
+test("reads only what was stored after a sequence; a new aggregate reads as nothing", async () => {
+  const first = await store("test.after.a", "test.made", "1");
+  await store("test.after.a", "test.changed", "2");
+  const read = await readAggregate(nats, TEST_STREAM.name, "test.after.a", first);
+  expect(bodies(read.messages)).toEqual(["2"]);
+  const caughtUp = await readAggregate(nats, TEST_STREAM.name, "test.after.a", read.lastSequence);
+  expect(caughtUp).toEqual({ messages: [], lastSequence: read.lastSequence });
+  expect(await readAggregate(nats, TEST_STREAM.name, "test.after.nobody", 7)).toEqual({
+    messages: [],
+    lastSequence: 7,
+  });
+});
+
+test("reads every event of a subject holding more than one batch of them", async () => {
+  for (let i = 0; i < 600; i += 1)
+    await store("test.long.a", i % 3 === 0 ? "test.changed" : "test.made", String(i));
+  const read = await readAggregate(nats, TEST_STREAM.name, "test.long.a");
+  expect(bodies(read.messages)).toEqual(Array.from({ length: 600 }, (_, i) => String(i)));
+});

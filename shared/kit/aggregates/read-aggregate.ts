@@ -1,0 +1,72 @@
+import type { JetStreamManager, StoredMsg } from "@nats-io/jetstream";
+import { aggregateEvents } from "../events/event-subject.ts";
+import { READ_TIMEOUT_MS, readSubject, type StoredEvent } from "./read-subject.ts";
+
+/** The server answers a direct get that matches nothing with status 404. */
+const isNoResults = (err: unknown) => (err as { code?: unknown } | undefined)?.code === 404;
+
+/** More subjects than an aggregate has event types. */
+const MAX_SUBJECTS = 1_024;
+
+/**
+ * Reads every event of one aggregate (its `<aggregate>.<type>` subjects) stored after
+ * `afterSequence`, in stream order, leaving no state on the server.
+ *
+ * A batch direct get on the wildcard `<aggregate>.>` makes the server scan every message
+ * stored after the aggregate's first event (measured: 20 ms with 200k messages behind it,
+ * growing with the stream's history), while a literal subject or a `multi_last` request is
+ * answered from its subject index. So: one `multi_last` request over `<aggregate>.>` says which
+ * of the aggregate's subjects hold events and the last sequence of each (nothing, for a new
+ * aggregate); then one literal read per subject with events after `afterSequence`, merged by
+ * sequence. `lastSequence` is the last one read, or `afterSequence` when there is none.
+ * Rejects when the broker does not answer within READ_TIMEOUT_MS.
+ */
+export async function readAggregate(
+  nats: { jsm: JetStreamManager },
+  stream: string,
+  aggregate: string,
+  afterSequence = 0,
+): Promise<{ messages: StoredEvent[]; lastSequence: number }> {
+  const changed = (await lastPerSubject(nats, stream, aggregateEvents(aggregate)))
+    .filter((last) => last.seq > afterSequence)
+    .map((last) => last.subject);
+  if (changed.length === 0) return { messages: [], lastSequence: afterSequence };
+  const reads = await Promise.all(
+    changed.map((subject) => readSubject(nats, stream, subject, afterSequence)),
+  );
+  const messages = reads.flatMap((read) => read.messages).sort((a, b) => a.seq - b.seq);
+  return { messages, lastSequence: messages.at(-1)?.seq ?? afterSequence };
+}
+
+/** The last message of each subject matching `filter` (a `multi_last` batch direct get). */
+async function lastPerSubject(
+  { jsm }: { jsm: JetStreamManager },
+  stream: string,
+  filter: string,
+): Promise<StoredMsg[]> {
+  const lasts: StoredMsg[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const batch = await jsm.direct.getLastMessagesFor(stream, {
+      multi_last: [filter],
+      batch: MAX_SUBJECTS,
+    });
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        batch.stop();
+        reject(new Error(`timed out after ${READ_TIMEOUT_MS} ms reading ${filter} from ${stream}`));
+      }, READ_TIMEOUT_MS);
+    });
+    await Promise.race([
+      (async () => {
+        for await (const m of batch) lasts.push(m);
+      })(),
+      deadline,
+    ]);
+  } catch (err) {
+    if (!isNoResults(err)) throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return lasts;
+}
