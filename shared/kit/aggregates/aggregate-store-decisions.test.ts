@@ -85,7 +85,7 @@ describe("decisions with several events or aggregates", () => {
       storeOnOwnConnection(claimDecider, "across-right", { maxAttempts: 1 }),
     ]);
     // Both caches are warm (empty subjects at version 0) before they race: no in-process lock
-    // is shared, so only the broker's per-subject guard can keep the second batch out.
+    // is shared, so only the broker's per-aggregate guard can keep the second batch out.
     for (const store of [left, right]) for (const s of [x, y, z]) await store.load(s);
     const results = await Promise.allSettled([
       left.handleAcross([x, y], moveAcross({ type: "Move", from: x, to: y, by: "left" })),

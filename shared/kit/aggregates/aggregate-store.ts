@@ -106,15 +106,17 @@ interface Cached<State> extends LoadedAggregate<State> {
 }
 
 /**
- * An event store for one kind of aggregate, one subject per aggregate instance. Folded state
- * is cached with its version, so a command on a warm aggregate costs one publish and a load
- * reads only the events appended since (batch direct get: no consumer is created on the
- * server). Commands on one subject are serialized in-process; across processes the broker's
- * expected-sequence check keeps them apart.
+ * An event store for one kind of aggregate. An aggregate instance is named by a subject
+ * (`orders.o1`); each event is stored on that subject followed by its type
+ * (`orders.o1.order.placed`), and appends are guarded over `orders.o1.>`. Folded state is cached
+ * with its version, so a command on a warm aggregate costs one publish and a load reads only
+ * the events appended since (`readAggregate`: no consumer is created on the server). Commands
+ * on one aggregate are serialized in-process; across processes the broker's expected-sequence
+ * check keeps them apart.
  *
- * An event on the subject that this code cannot read (an unknown type or version, from a newer
- * release) fails the load with AppError `unavailable` (`aggregate.unknown-event`): deciding on
- * state that silently lacks it could, say, oversell. Callers retry later.
+ * An event of the aggregate that this code cannot read (an unknown type or version, from a
+ * newer release) fails the load with AppError `unavailable` (`aggregate.unknown-event`):
+ * deciding on state that silently lacks it could, say, oversell. Callers retry later.
  */
 export function createAggregateStore<Command, Event extends DomainEvent, State>(
   decider: Decider<Command, Event, State>,
