@@ -1,31 +1,18 @@
-import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { type NatsServerHandle, startNatsServer } from "@shop/shared/testing";
+import { expect, test } from "bun:test";
 import { eventSubject } from "../events/event-subject.ts";
-import { TEST_STREAM, testTopology } from "../fixtures/test-events.ts";
+import { useTestBroker } from "../fixtures/test-broker.ts";
+import { TEST_STREAM } from "../fixtures/test-events.ts";
 import { createLogger } from "../log/logger.ts";
-import { connectNats, type NatsContext } from "../nats/connection.ts";
-import { ensureTopology } from "../nats/topology.ts";
 import { readAggregate } from "./read-aggregate.ts";
 
-setDefaultTimeout(30_000);
-let server: NatsServerHandle;
-let nats: NatsContext;
-beforeAll(async () => {
-  server = await startNatsServer();
-  nats = await connectNats({
-    url: server.url,
-    name: "read-aggregate-test",
-    logger: createLogger({ service: "t", level: "silent" }),
-  });
-  await ensureTopology(nats.jsm, testTopology());
-});
-afterAll(async () => {
-  await nats?.drain();
-  await server?.cleanup();
-});
+const broker = useTestBroker(
+  "read-aggregate",
+  createLogger({ service: "t", level: "silent" }),
+  async () => {},
+);
 
 const store = async (aggregate: string, type: string, body: string) =>
-  (await nats.js.publish(eventSubject(aggregate, type), body)).seq;
+  (await broker.nats.js.publish(eventSubject(aggregate, type), body)).seq;
 const bodies = (messages: { data: Uint8Array }[]) =>
   messages.map((m) => new TextDecoder().decode(m.data));
 
@@ -36,7 +23,7 @@ test("reads an aggregate's events of every type in stream order, and only its ow
   await store("test.read.a1", "test.made", "3");
   const last = await store("test.read.a1", "test.dropped", "4");
 
-  const read = await readAggregate(nats, TEST_STREAM.name, "test.read.a1");
+  const read = await readAggregate(broker.nats, TEST_STREAM.name, "test.read.a1");
   expect(bodies(read.messages)).toEqual(["1", "2", "3", "4"]);
   expect(read.lastSequence).toBe(last);
   expect(read.messages.map((m) => m.subject)).toEqual([
@@ -50,11 +37,16 @@ test("reads an aggregate's events of every type in stream order, and only its ow
 test("reads only what was stored after a sequence; a new aggregate reads as nothing", async () => {
   const first = await store("test.after.a", "test.made", "1");
   await store("test.after.a", "test.changed", "2");
-  const read = await readAggregate(nats, TEST_STREAM.name, "test.after.a", first);
+  const read = await readAggregate(broker.nats, TEST_STREAM.name, "test.after.a", first);
   expect(bodies(read.messages)).toEqual(["2"]);
-  const caughtUp = await readAggregate(nats, TEST_STREAM.name, "test.after.a", read.lastSequence);
+  const caughtUp = await readAggregate(
+    broker.nats,
+    TEST_STREAM.name,
+    "test.after.a",
+    read.lastSequence,
+  );
   expect(caughtUp).toEqual({ messages: [], lastSequence: read.lastSequence });
-  expect(await readAggregate(nats, TEST_STREAM.name, "test.after.nobody", 7)).toEqual({
+  expect(await readAggregate(broker.nats, TEST_STREAM.name, "test.after.nobody", 7)).toEqual({
     messages: [],
     lastSequence: 7,
   });
@@ -63,6 +55,6 @@ test("reads only what was stored after a sequence; a new aggregate reads as noth
 test("reads every event of a subject holding more than one batch of them", async () => {
   for (let i = 0; i < 600; i += 1)
     await store("test.long.a", i % 3 === 0 ? "test.changed" : "test.made", String(i));
-  const read = await readAggregate(nats, TEST_STREAM.name, "test.long.a");
+  const read = await readAggregate(broker.nats, TEST_STREAM.name, "test.long.a");
   expect(bodies(read.messages)).toEqual(Array.from({ length: 600 }, (_, i) => String(i)));
 });
