@@ -13,32 +13,6 @@ const token = (value: string) => {
 };
 
 /**
- * Subject builders: the only place subject names are spelled. Each names an aggregate; its
- * events are stored on the aggregate's subject followed by their type
- * (`orders.<id>.order.placed`, see the kit's `eventSubject`), so consumers filter by type on
- * the server.
- */
-export const subjects = {
-  /** A user's registration, keyed by a digest of the normalized email (emails are not subject-safe). */
-  user: (emailKey: string) => `users.${token(emailKey)}`,
-  order: (orderId: string) => `orders.${token(orderId)}`,
-  /** One sku's catalog entry and stock: an aggregate holding only its open reservations. */
-  sku: (sku: string) => `inventory.sku.${token(sku)}`,
-  /** What inventory answered for one order (reserved, rejected, released, committed). */
-  orderStock: (orderId: string) => `inventory.order.${token(orderId)}`,
-  /** Every event of a stream's aggregates, for projections and consumers. */
-  allUsers: "users.>",
-  allInventory: "inventory.>",
-  allSkus: "inventory.sku.>",
-  allOrderStock: "inventory.order.>",
-  allOrders: "orders.>",
-  allPayments: "payments.>",
-  allNotifications: "notifications.>",
-  payment: (orderId: string) => `payments.${token(orderId)}`,
-  notification: (notificationId: string) => `notifications.${token(notificationId)}`,
-} as const;
-
-/**
  * The subject prefix of each kind of aggregate (one token per id follows): what
  * `eventFilters(prefix, types)` turns into per-type filters such as `orders.*.order.cancelled`.
  */
@@ -51,8 +25,37 @@ export const aggregatePrefixes = {
   notifications: "notifications",
 } as const;
 
-/** `orders.>` → `orders.*.>`: only an aggregate's typed subjects are stored, never `orders.<id>` alone. */
-const typed = (all: string) => all.replace(/>$/, "*.>");
+const P = aggregatePrefixes;
+const all = (prefix: string) => `${prefix}.>`;
+
+/**
+ * Subject builders: the only place subject names are spelled. Each names an aggregate; its
+ * events are stored on the aggregate's subject followed by their type
+ * (`orders.<id>.order.placed`, see the kit's `eventSubject`), so consumers filter by type on
+ * the server.
+ */
+export const subjects = {
+  /** A user's registration, keyed by a digest of the normalized email (emails are not subject-safe). */
+  user: (emailKey: string) => `${P.users}.${token(emailKey)}`,
+  order: (orderId: string) => `${P.orders}.${token(orderId)}`,
+  /** One sku's catalog entry and stock counts. */
+  sku: (sku: string) => `${P.skus}.${token(sku)}`,
+  /** What inventory answered for one order (reserved, rejected, released, committed). */
+  orderStock: (orderId: string) => `${P.orderStock}.${token(orderId)}`,
+  payment: (orderId: string) => `${P.payments}.${token(orderId)}`,
+  notification: (notificationId: string) => `${P.notifications}.${token(notificationId)}`,
+  /** Every event of a stream's aggregates, for projections and consumers. */
+  allUsers: all(P.users),
+  allInventory: "inventory.>",
+  allSkus: all(P.skus),
+  allOrderStock: all(P.orderStock),
+  allOrders: all(P.orders),
+  allPayments: all(P.payments),
+  allNotifications: all(P.notifications),
+} as const;
+
+/** `orders` → `orders.*.>`: only an aggregate's typed subjects are stored, never `orders.<id>` alone. */
+const typed = (prefix: string) => `${prefix}.*.>`;
 
 /**
  * Every stream of the shop. Each is an event store (Limits retention, deletes denied); an
@@ -62,27 +65,27 @@ const typed = (all: string) => all.replace(/>$/, "*.>");
 export const streams = {
   users: {
     name: "USERS",
-    subjects: [typed(subjects.allUsers)],
+    subjects: [typed(P.users)],
     description: "User registrations, one aggregate per email.",
   },
   orders: {
     name: "ORDERS",
-    subjects: [typed(subjects.allOrders)],
+    subjects: [typed(P.orders)],
     description: "Order lifecycle, one aggregate per order.",
   },
   inventory: {
     name: "INVENTORY",
-    subjects: [typed(subjects.allSkus), typed(subjects.allOrderStock)],
+    subjects: [typed(P.skus), typed(P.orderStock)],
     description: "Catalog and stock per sku; inventory's answer per order.",
   },
   payments: {
     name: "PAYMENTS",
-    subjects: [typed(subjects.allPayments)],
+    subjects: [typed(P.payments)],
     description: "Payments, one aggregate per order.",
   },
   notifications: {
     name: "NOTIFICATIONS",
-    subjects: [typed(subjects.allNotifications)],
+    subjects: [typed(P.notifications)],
     description: "Notifications, one aggregate per notification.",
   },
   deadLetter: DEAD_LETTER_STREAM,
@@ -97,6 +100,7 @@ const consumer = (
 ): ConsumerSpec => ({
   stream: stream.name,
   durable,
+  // The whole stream by default (`orders.>`); `filterSubjects` narrows it to some types.
   filterSubject: `${(stream.subjects[0] as string).split(".")[0]}.>`,
   description,
   ...settings,
@@ -116,29 +120,26 @@ export const consumers = {
     streams.inventory,
     "payments-on-inventory",
     "Captures payment once stock is reserved.",
-    { filterSubjects: eventFilters(aggregatePrefixes.orderStock, [stockReserved.type]) },
+    { filterSubjects: eventFilters(P.orderStock, [stockReserved.type]) },
   ),
   paymentsOnOrders: consumer(
     streams.orders,
     "payments-on-orders",
     "Refunds or voids payment when an order is cancelled.",
-    { filterSubjects: eventFilters(aggregatePrefixes.orders, [orderCancelled.type]) },
+    { filterSubjects: eventFilters(P.orders, [orderCancelled.type]) },
   ),
   ordersOnInventory: consumer(
     streams.inventory,
     "orders-on-inventory",
     "Cancels orders whose stock was rejected.",
-    { filterSubjects: eventFilters(aggregatePrefixes.orderStock, [stockRejected.type]) },
+    { filterSubjects: eventFilters(P.orderStock, [stockRejected.type]) },
   ),
   ordersOnPayments: consumer(
     streams.payments,
     "orders-on-payments",
     "Confirms paid orders, cancels declined ones.",
     {
-      filterSubjects: eventFilters(aggregatePrefixes.payments, [
-        paymentCaptured.type,
-        paymentDeclined.type,
-      ]),
+      filterSubjects: eventFilters(P.payments, [paymentCaptured.type, paymentDeclined.type]),
     },
   ),
   notificationsOnUsers: consumer(streams.users, "notifications-on-users", "Welcomes new users."),
@@ -147,10 +148,7 @@ export const consumers = {
     "notifications-on-orders",
     "Tells customers their order was confirmed or cancelled.",
     {
-      filterSubjects: eventFilters(aggregatePrefixes.orders, [
-        orderConfirmed.type,
-        orderCancelled.type,
-      ]),
+      filterSubjects: eventFilters(P.orders, [orderConfirmed.type, orderCancelled.type]),
     },
     // Waits for the recipient (its own read model of USERS) or the webhook: the kit's
     // default retry horizon (10 minutes) covers both.

@@ -1,9 +1,6 @@
 import type { JetStreamManager, StoredMsg } from "@nats-io/jetstream";
 import { aggregateEvents } from "../events/event-subject.ts";
-import { READ_TIMEOUT_MS, readSubject, type StoredEvent } from "./read-subject.ts";
-
-/** The server answers a direct get that matches nothing with status 404. */
-const isNoResults = (err: unknown) => (err as { code?: unknown } | undefined)?.code === 404;
+import { isNoResults, readSubject, type StoredEvent, withDeadline } from "./read-subject.ts";
 
 /** More subjects than an aggregate has event types. */
 const MAX_SUBJECTS = 1_024;
@@ -45,28 +42,20 @@ async function lastPerSubject(
   filter: string,
 ): Promise<StoredMsg[]> {
   const lasts: StoredMsg[] = [];
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     const batch = await jsm.direct.getLastMessagesFor(stream, {
       multi_last: [filter],
       batch: MAX_SUBJECTS,
     });
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        batch.stop();
-        reject(new Error(`timed out after ${READ_TIMEOUT_MS} ms reading ${filter} from ${stream}`));
-      }, READ_TIMEOUT_MS);
-    });
-    await Promise.race([
+    await withDeadline(
       (async () => {
         for await (const m of batch) lasts.push(m);
       })(),
-      deadline,
-    ]);
+      () => batch.stop(),
+      `reading the last events of ${filter} from ${stream}`,
+    );
   } catch (err) {
     if (!isNoResults(err)) throw err;
-  } finally {
-    clearTimeout(timer);
   }
   return lasts;
 }

@@ -16,7 +16,7 @@ const BATCH = 256;
 export const READ_TIMEOUT_MS = 5_000;
 
 /** The server answers a direct get that matches nothing with status 404. */
-const isNoResults = (err: unknown) => (err as { code?: unknown } | undefined)?.code === 404;
+export const isNoResults = (err: unknown) => (err as { code?: unknown } | undefined)?.code === 404;
 
 /**
  * Reads every message stored on `subject` (an exact subject or a wildcard) after
@@ -68,7 +68,12 @@ export async function readSubject(
   return { messages, lastSequence: messages.at(-1)?.seq ?? afterSequence };
 }
 
-async function withDeadline(work: Promise<void>, cancel: () => void, what: string): Promise<void> {
+/** Runs `work`, rejecting (after `cancel()`) when it takes longer than READ_TIMEOUT_MS. */
+export async function withDeadline(
+  work: Promise<void>,
+  cancel: () => void,
+  what: string,
+): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {

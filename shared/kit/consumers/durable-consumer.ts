@@ -57,8 +57,9 @@ const DAY_MS = 24 * 60 * 60_000;
  *
  * Concurrency: up to `maxInFlight` messages (default 32) are in hand; different aggregates run
  * concurrently, one aggregate's messages (whatever their types: see `orderingKey`) strictly in
- * stream order, a retried message holding back the later ones of its aggregate. `effects: "database"` handlers of concurrent messages
- * share group commits; nothing is acked before its effects and idempotency record commit.
+ * stream order, a retried message holding back the later ones of its aggregate.
+ * `effects: "database"` handlers of concurrent messages share group commits; nothing is acked
+ * before its effects and idempotency record commit.
  * `working()` is sent only for messages held long enough to risk their ack wait.
  *
  * Failures: malformed or permanently refused events are dead-lettered; transient failures

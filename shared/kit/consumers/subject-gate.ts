@@ -3,9 +3,8 @@ import type { Step } from "./pipeline.ts";
 /**
  * Keeps one aggregate's messages in stream order across `nak(delay)` (keyed by `orderingKey`:
  * the subject less the event type): once a message is put back to wait, later messages of its
- * aggregate wait too, until it is settled. Messages put
- * back are remembered until `dueAt + forgetAfterMs` (past that, another instance of the
- * service took them). Kept in memory: after a restart the order of messages that were
+ * aggregate wait too, until it is settled. Messages put back are remembered until
+ * `dueAt + forgetAfterMs` (past that, another instance of the service took them). Kept in memory: after a restart the order of messages that were
  * waiting is the broker's redelivery order.
  */
 export interface SubjectGate {

@@ -2,6 +2,7 @@ import { headers as createHeaders, type MsgHdrs } from "@nats-io/nats-core";
 import { AppError, isUnavailable, unavailable, validationError } from "../errors/app-error.ts";
 import { type CloudEvent, cloudEventSchema, type EventEnvelope } from "./cloud-event.ts";
 import type { ContractRegistry } from "./event-contract.ts";
+import { isOnItsSubject } from "./event-subject.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -144,7 +145,7 @@ const knownTypes = new WeakMap<ContractRegistry, Set<string>>();
  * shop's streams only store `<aggregate>.<type>`).
  */
 export function checkSubject(registry: ContractRegistry, subject: string, type: string): void {
-  if (subject.endsWith(`.${type}`)) return;
+  if (isOnItsSubject(subject, type)) return;
   let types = knownTypes.get(registry);
   if (!types) {
     types = new Set(registry.all().map((c) => c.type));

@@ -10,12 +10,15 @@ export const eventSubject = (aggregate: string, type: string) => `${aggregate}.$
 /** Every event of one aggregate: what a load reads and what a guarded append is checked on. */
 export const aggregateEvents = (aggregate: string) => `${aggregate}.>`;
 
+/** True when `subject` is where an event of `type` belongs: it ends with the type. */
+export const isOnItsSubject = (subject: string, type: string) => subject.endsWith(`.${type}`);
+
 /**
  * The aggregate a stored message belongs to: its subject less its type (`ce-type`) when it
  * ends with it, else the subject itself. Messages of one aggregate are handled in order.
  */
 export function aggregateOf(subject: string, type: string | undefined): string {
-  return type !== undefined && subject.endsWith(`.${type}`)
+  return type !== undefined && isOnItsSubject(subject, type)
     ? subject.slice(0, -(type.length + 1))
     : subject;
 }
@@ -26,6 +29,3 @@ export function aggregateOf(subject: string, type: string | undefined): string {
  */
 export const eventFilters = (prefix: string, types: readonly string[]) =>
   types.map((type) => `${prefix}.*.${type}`);
-
-/** True when `subject` is where an event of `type` belongs: it ends with the type. */
-export const isOnItsSubject = (subject: string, type: string) => subject.endsWith(`.${type}`);

@@ -42,7 +42,6 @@ export class BunTransport implements Transport {
   #connected = false;
   #socketError: Error | undefined;
   #pending: Uint8Array[] = [];
-  #pendingBytes = 0;
   #unwritten: Uint8Array | undefined;
 
   get isClosed(): boolean {
@@ -126,7 +125,6 @@ export class BunTransport implements Transport {
   send(frame: Uint8Array): void {
     if (this.#done) return;
     this.#pending.push(frame);
-    this.#pendingBytes += frame.length;
     if (this.#pending.length === 1) setImmediate(() => this.#writePending());
   }
 
@@ -134,11 +132,9 @@ export class BunTransport implements Transport {
     const frames = this.#pending;
     if (frames.length === 0) return;
     this.#pending = [];
-    const size = this.#pendingBytes;
-    this.#pendingBytes = 0;
-    const joined = frames.length === 1 ? (frames[0] as Uint8Array) : concat(frames, size);
+    const joined = frames.length === 1 ? (frames[0] as Uint8Array) : DataBuffer.concat(...frames);
     if (this.#unwritten) {
-      this.#unwritten = concat([this.#unwritten, joined], this.#unwritten.length + size);
+      this.#unwritten = DataBuffer.concat(this.#unwritten, joined);
       return;
     }
     this.#write(joined);
@@ -191,16 +187,6 @@ export class BunTransport implements Transport {
     this.#signal.resolve();
     this.#closedNotification.resolve(this.closeError);
   }
-}
-
-function concat(frames: readonly Uint8Array[], size: number): Uint8Array {
-  const joined = new Uint8Array(size);
-  let offset = 0;
-  for (const frame of frames) {
-    joined.set(frame, offset);
-    offset += frame.length;
-  }
-  return joined;
 }
 
 /**
