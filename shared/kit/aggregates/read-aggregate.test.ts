@@ -58,3 +58,28 @@ test("reads every event of a subject holding more than one batch of them", async
   const read = await readAggregate(broker.nats, TEST_STREAM.name, "test.long.a");
   expect(bodies(read.messages)).toEqual(Array.from({ length: 600 }, (_, i) => String(i)));
 });
+
+test("an event stored between its two requests on a subject the first did not list is not half-read", async () => {
+  const aggregate = "test.race.a";
+  await store(aggregate, "test.made", "1");
+  const jsm = broker.nats.jsm;
+  const lastMessagesFor = jsm.direct.getLastMessagesFor.bind(jsm.direct);
+  jsm.direct.getLastMessagesFor = async (...args) => {
+    const answer = await lastMessagesFor(...args);
+    // Another writer, right after the first request: a new type, then the listed one again.
+    await store(aggregate, "test.changed", "2");
+    await store(aggregate, "test.made", "3");
+    return answer;
+  };
+  let read: Awaited<ReturnType<typeof readAggregate>>;
+  try {
+    read = await readAggregate(broker.nats, TEST_STREAM.name, aggregate);
+  } finally {
+    jsm.direct.getLastMessagesFor = lastMessagesFor;
+  }
+  // Only what the first request's cut covers: "3" alone, without "2" before it, would be a
+  // history with a hole that a guarded append could not detect.
+  expect(bodies(read.messages)).toEqual(["1"]);
+  const again = await readAggregate(broker.nats, TEST_STREAM.name, aggregate, read.lastSequence);
+  expect(bodies(again.messages)).toEqual(["2", "3"]);
+});

@@ -15,7 +15,8 @@ const MAX_SUBJECTS = 1_024;
  * answered from its subject index. So: one `multi_last` request over `<aggregate>.>` says which
  * of the aggregate's subjects hold events and the last sequence of each (nothing, for a new
  * aggregate); then one literal read per subject with events after `afterSequence`, merged by
- * sequence. `lastSequence` is the last one read, or `afterSequence` when there is none.
+ * sequence, up to the last sequence the first request saw. `lastSequence` is that sequence, or
+ * `afterSequence` when there is nothing after it.
  * Rejects when the broker does not answer within READ_TIMEOUT_MS.
  */
 export async function readAggregate(
@@ -24,15 +25,22 @@ export async function readAggregate(
   aggregate: string,
   afterSequence = 0,
 ): Promise<{ messages: StoredEvent[]; lastSequence: number }> {
-  const changed = (await lastPerSubject(nats, stream, aggregateEvents(aggregate)))
-    .filter((last) => last.seq > afterSequence)
-    .map((last) => last.subject);
-  if (changed.length === 0) return { messages: [], lastSequence: afterSequence };
-  const reads = await Promise.all(
-    changed.map((subject) => readSubject(nats, stream, subject, afterSequence)),
+  const changed = (await lastPerSubject(nats, stream, aggregateEvents(aggregate))).filter(
+    (last) => last.seq > afterSequence,
   );
-  const messages = reads.flatMap((read) => read.messages).sort((a, b) => a.seq - b.seq);
-  return { messages, lastSequence: messages.at(-1)?.seq ?? afterSequence };
+  if (changed.length === 0) return { messages: [], lastSequence: afterSequence };
+  // A consistent cut at the last sequence `multi_last` saw: an event appended meanwhile on a
+  // subject it did not list would be missing from the literal reads, so nothing after the cut
+  // is taken (the guarded append that follows sees the newer events and is refused).
+  const upTo = Math.max(...changed.map((last) => last.seq));
+  const reads = await Promise.all(
+    changed.map((last) => readSubject(nats, stream, last.subject, afterSequence)),
+  );
+  const messages = reads
+    .flatMap((read) => read.messages)
+    .filter((message) => message.seq <= upTo)
+    .sort((a, b) => a.seq - b.seq);
+  return { messages, lastSequence: upTo };
 }
 
 /** The last message of each subject matching `filter` (a `multi_last` batch direct get). */
