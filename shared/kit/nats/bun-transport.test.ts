@@ -107,6 +107,34 @@ describe("the Bun transport", () => {
     ).rejects.toThrow(/connection refused|CONNECTION_REFUSED|ECONNREFUSED/i);
   });
 
+  test("a server that closes before its INFO, or offers TLS, is refused rather than used", async () => {
+    const fake = (greeting: string | undefined) =>
+      Bun.listen({
+        hostname: "127.0.0.1",
+        port: 0,
+        socket: {
+          open: (socket) => {
+            if (greeting === undefined) socket.end();
+            else socket.write(greeting);
+          },
+          data: () => undefined,
+        },
+      });
+    const closing = fake(undefined);
+    const offeringTls = fake(
+      `INFO ${JSON.stringify({ server_id: "fake", version: "2.15.2", proto: 1, max_payload: 1048576, tls_available: true })}\r\n`,
+    );
+    try {
+      const attempt = (port: number) =>
+        connectOverBun({ servers: `nats://127.0.0.1:${port}`, reconnect: false, timeout: 2_000 });
+      await expect(attempt(closing.port)).rejects.toThrow();
+      await expect(attempt(offeringTls.port)).rejects.toThrow(/tls:\/\/ URL/);
+    } finally {
+      closing.stop(true);
+      offeringTls.stop(true);
+    }
+  });
+
   test("drain() delivers everything published before it", async () => {
     const listener = await listen("coalesce.drain");
     try {

@@ -27,7 +27,7 @@ import type { Socket } from "bun";
  * one write (setImmediate, before the next poll for I/O), in order. A write the kernel takes
  * only in part keeps the rest until the socket drains. Closing writes what is pending first.
  * TLS is not handled: `connectNats` uses the Node transport for `tls://` servers, and this one
- * refuses a server that requires TLS.
+ * refuses a server that requires or offers TLS rather than talk to it in plaintext.
  */
 export class BunTransport implements Transport {
   readonly lang = "nats.js";
@@ -69,15 +69,17 @@ export class BunTransport implements Transport {
         },
       });
       this.#socket.setNoDelay(true);
+      if (this.#done) throw new errors.ConnectionError("the connection attempt was abandoned");
       const info = await (this.#info as Deferred<ServerInfo>);
       this.#info = undefined;
       checkOptions(info, options);
-      if (info.tls_required)
+      // The Node transport upgrades whenever the server offers TLS; never fall back to plaintext.
+      if (info.tls_required || (info.tls_available && options.tls !== null))
         throw errors.InvalidArgumentError.format(
           "tls",
-          "is required by this server: use a tls:// URL (the Node transport handles TLS)",
+          "is offered by this server: use a tls:// URL (the Node transport handles TLS)",
         );
-      if (this.#done) this.#socket.terminate();
+      if (this.#done) throw new errors.ConnectionError("the connection attempt was abandoned");
       this.#connected = true;
       if (this.#yields.length > 0) this.#signal.resolve();
     } catch (err) {
@@ -191,8 +193,9 @@ export class BunTransport implements Transport {
 
 /**
  * `connect` from @nats-io/transport-node, on the Bun transport. The transport factory is global
- * to nats.js: a process that also connects with transport-node's `connect` (tests) gets
- * whichever was set last for its later reconnects; both work.
+ * to nats.js: a process that also connects with transport-node's `connect` gets whichever was
+ * set last for its later reconnects. Both work for plaintext (the tests mix them); a process
+ * should not mix `tls://` and plaintext servers.
  */
 export function connectOverBun(options: ConnectionOptions): Promise<NatsConnection> {
   setTransportFactory({ factory: () => new BunTransport(), dnsResolveFn: nodeResolveHost });
