@@ -40,7 +40,7 @@ export interface Facts {
   /** notification.recorded per `<orderId or user:userId>|<template>`. */
   notifications: Map<string, number>;
   notificationsPerUser: Map<string, number>;
-  /** user.registered per subject (one email each). */
+  /** user.registered per stored subject (one email each). */
   registrations: Map<string, number>;
   /** Event ids stored more than once in a stream. */
   duplicates: { stream: string; id: string; type: string; seqs: number[] }[];

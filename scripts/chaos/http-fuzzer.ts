@@ -23,8 +23,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Sends `options.httpFuzz` fuzz requests to every endpoint (see http-fuzz-cases.ts), paced on
  * the load's progress. Every answer must obey the HTTP rules (no 5xx but a 503 with
  * Retry-After, errors as problem+json). An order it gets accepted joins the orders that must
- * settle; Every
- * twentieth request is an Idempotency-Key replay: the same POST /orders twice must name the
+ * settle. Every twentieth request is an Idempotency-Key replay: the same POST /orders twice must name the
  * same order.
  */
 export async function runHttpFuzz(

@@ -6,7 +6,7 @@ import type { DomainEvent, EventContract } from "../events/event-contract.ts";
  * with an AppError). Time and new ids arrive on the command; nothing here does I/O.
  */
 export interface Decider<Command, Event extends DomainEvent, State> {
-  /** The contracts of the events this aggregate emits and folds; others on its subject are ignored. */
+  /** The contracts of the events this aggregate emits and folds; others among its events are ignored. */
   events: readonly EventContract<Event["type"]>[];
   initialState: State;
   evolve(state: State, event: Event): State;

@@ -1,9 +1,15 @@
 import { AppError, unavailable } from "../errors/app-error.ts";
 import type { EventEnvelope } from "../events/cloud-event.ts";
-import { decodeEvent, isUnknownVersion } from "../events/codec.ts";
+import { decodeEvent, isUnknownType, isUnknownVersion } from "../events/codec.ts";
 import type { ContractRegistry } from "../events/event-contract.ts";
 import type { Logger } from "../log/logger.ts";
 import type { StoredEvent } from "./read-subject.ts";
+
+const UNREADABLE_HISTORY = "aggregate.unknown-event";
+
+/** An aggregate's history holds an event this release cannot read (see `decodeHistory`). */
+export const isUnreadableHistory = (err: unknown): err is AppError =>
+  err instanceof AppError && err.code === UNREADABLE_HISTORY;
 
 /**
  * Decodes an aggregate's stored history for a decision. A message that is not an event at all
@@ -23,9 +29,9 @@ export function decodeHistory(
     try {
       events.push(decodeEvent(registry, message));
     } catch (err) {
-      if (isUnknownVersion(err) || (err instanceof AppError && err.code === "event.unknown-type")) {
+      if (isUnknownVersion(err) || isUnknownType(err)) {
         throw unavailable(
-          "aggregate.unknown-event",
+          UNREADABLE_HISTORY,
           `${subject} holds an event this version cannot read (sequence ${message.seq}): ${err.message}`,
           err,
         );

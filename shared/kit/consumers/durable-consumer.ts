@@ -1,14 +1,9 @@
-import {
-  type ConsumerMessages,
-  JetStreamApiCodes,
-  type JetStreamClient,
-  type JsMsg,
-} from "@nats-io/jetstream";
+import type { ConsumerMessages, JetStreamClient, JsMsg } from "@nats-io/jetstream";
 import type { ContractRegistry } from "../events/event-contract.ts";
 import { indexHandlers } from "../events/on-event.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ServiceMetrics } from "../metrics/metrics.ts";
-import { DEFAULT_ACK_WAIT_MS } from "../nats/topology.ts";
+import { DEFAULT_ACK_WAIT_MS, isNotFound } from "../nats/topology.ts";
 import { pruneProcessed } from "../store/processed-events.ts";
 import type { SqliteDb, Store } from "../store/store.ts";
 import { createAckKeeper } from "./ack-keeper.ts";
@@ -177,7 +172,9 @@ export async function startConsumer<Schema extends Record<string, unknown>>(
     consumer.info().then(
       () => health.clear(gone),
       (err: unknown) => {
-        if ((err as { code?: unknown })?.code === JetStreamApiCodes.ConsumerNotFound) reportGone();
+        if (isNotFound(err)) reportGone();
+        // The broker is unreachable, say: readiness reports that through the connection.
+        else logger.debug({ err }, "could not check that the durable consumer exists");
       },
     );
   }, definition.presenceCheckMs ?? 5_000);

@@ -1,3 +1,4 @@
+import { isUnreadableHistory } from "../aggregates/decode-history.ts";
 import { createKeyedLock } from "../aggregates/keyed-lock.ts";
 import { AppError, isPermanent } from "../errors/app-error.ts";
 import type { EventEnvelope } from "../events/cloud-event.ts";
@@ -76,7 +77,7 @@ export function handleOnce<Schema extends Record<string, unknown>>(deps: HandleD
     const record = failures.fail(m.message.seq);
     // The handler's aggregate holds an event this release cannot read (a newer one wrote it):
     // like an event of an unknown version, this waits for code that can, never a dead letter.
-    if (err instanceof AppError && err.code === "aggregate.unknown-event")
+    if (isUnreadableHistory(err))
       return {
         kind: "defer",
         code,

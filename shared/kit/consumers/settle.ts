@@ -25,7 +25,7 @@ const problemTtl = (delayMs: number) => 2 * delayMs + 5_000;
 /**
  * Applies an outcome to its message, the only place a message is settled:
  * - `ack`: acked (the effects are already committed);
- * - `retry` / `defer`: `nak(delay)`, and later messages of its subject wait for it;
+ * - `retry` / `defer`: `nak(delay)`, and later messages of its aggregate wait for it;
  * - `hand-back`: `nak()` at once (the consumer is stopping; the handler never ran);
  * - `dead-letter`: the dead letter is stored, then the message is terminated. If the dead
  *   letter cannot be stored, the message is kept: nak'ed with the retry policy's growing

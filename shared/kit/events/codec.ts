@@ -19,6 +19,12 @@ const UNKNOWN_VERSION = "event.unknown-version";
 export const isUnknownVersion = (err: unknown): err is AppError =>
   isUnavailable(err) && err.code === UNKNOWN_VERSION;
 
+const UNKNOWN_TYPE = "event.unknown-type";
+
+/** The event's type has no contract here (see `toEnvelope`). */
+export const isUnknownType = (err: unknown): err is AppError =>
+  err instanceof AppError && err.code === UNKNOWN_TYPE;
+
 /** Encodes an envelope in CloudEvents structured mode: the JSON event is the payload. */
 export function encodeEvent(event: EventEnvelope): { payload: Uint8Array; headers: MsgHdrs } {
   const cloudEvent: CloudEvent = {
@@ -110,7 +116,7 @@ export function toEnvelope(
         `${cloudEvent.type} v${version} is not a version this code knows`,
       );
     }
-    throw validationError("event.unknown-type", `no contract for ${cloudEvent.type} v${version}`);
+    throw validationError(UNKNOWN_TYPE, `no contract for ${cloudEvent.type} v${version}`);
   }
   const data = contract.schema.safeParse(cloudEvent.data);
   if (!data.success) {

@@ -50,7 +50,8 @@ export interface ConsumerSpec {
 
 export const DEFAULT_ACK_WAIT_MS = 10_000;
 
-const isNotFound = (err: unknown) =>
+/** The broker answered that the stream or consumer does not exist. */
+export const isNotFound = (err: unknown) =>
   err instanceof JetStreamApiError &&
   (err.code === JetStreamApiCodes.StreamNotFound ||
     err.code === JetStreamApiCodes.ConsumerNotFound);

@@ -1,6 +1,6 @@
 import { contracts, streams, subjects } from "@shop/shared/contracts";
-import { aggregateEvents, type ConsumerSpec, decodeEvent, readSubject } from "@shop/shared/kit";
-import { startServiceTestBed, waitFor, waitUntil } from "@shop/shared/testing";
+import { type ConsumerSpec, decodeEvent } from "@shop/shared/kit";
+import { eventsOfAggregate, startServiceTestBed, waitFor, waitUntil } from "@shop/shared/testing";
 
 /** A notification as `GET /notifications` lists it. */
 export interface ListedNotification {
@@ -75,10 +75,10 @@ export async function startNotificationsHarness(env: Record<string, string> = {}
 
   /** The types of the events stored for one notification, in order. */
   const notificationEventTypes = async (notificationId: string) => {
-    const { messages } = await readSubject(
+    const messages = await eventsOfAggregate(
       client,
       streams.notifications.name,
-      aggregateEvents(subjects.notification(notificationId)),
+      subjects.notification(notificationId),
     );
     return messages.map((message) => decodeEvent(contracts, message).type);
   };

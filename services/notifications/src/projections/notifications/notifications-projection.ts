@@ -43,7 +43,7 @@ const markDelivered = prepared((db: SqliteDb<Schema>) =>
     .prepare(),
 );
 
-/** A notification's events share one subject, so `recorded` is applied before `delivered`. */
+/** A projection applies its stream in order, so a notification's `recorded` comes before its `delivered`. */
 export const notificationsProjection: ProjectionDefinition<Schema> = {
   name: "notifications",
   stream: streams.notifications.name,

@@ -12,7 +12,7 @@ import { payments, type Schema } from "../../db/schema.ts";
 type Context = ProjectionContext<Schema>;
 type PaymentRow = typeof payments.$inferInsert;
 
-/** A payment's events share one subject, so they arrive in order: the latest fact wins. */
+/** A projection applies its stream in order, so a payment's latest fact wins. */
 const upsert = (tx: Context["tx"], row: PaymentRow) => {
   const { orderId: _key, ...changes } = row;
   return tx
