@@ -84,3 +84,27 @@ test("a durable is switched in place from one filter to the spec's per-type filt
   expect(back.config.filter_subject).toBe("topo.>");
   expect(back.config.filter_subjects ?? []).toEqual([]);
 });
+
+test("narrowing a stream's subjects past the messages it holds is refused, naming one, and changes nothing", async () => {
+  const old: StreamSpec = { name: "NARROW", subjects: ["narrow.>"], description: "before" };
+  await ensureTopology(nats.jsm, { streams: [old], consumers: [] });
+  await nats.js.publish("narrow.o1.thing.made", "typed");
+  await nats.js.publish("narrow.o2", "bare");
+
+  await expect(
+    ensureTopology(nats.jsm, { streams: [{ ...old, subjects: ["narrow.*.>"] }], consumers: [] }),
+  ).rejects.toThrow(
+    /NARROW holds messages on narrow\.o2, which its new subjects \(narrow\.\*\.>\)/,
+  );
+  expect((await nats.jsm.streams.info("NARROW")).config.subjects).toEqual(["narrow.>"]);
+
+  // Subjects that still cover everything stored are applied.
+  await ensureTopology(nats.jsm, {
+    streams: [{ ...old, subjects: ["narrow.*", "narrow.*.>"] }],
+    consumers: [],
+  });
+  expect((await nats.jsm.streams.info("NARROW")).config.subjects).toEqual([
+    "narrow.*",
+    "narrow.*.>",
+  ]);
+});

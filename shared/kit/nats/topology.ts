@@ -10,6 +10,7 @@ import {
 } from "@nats-io/jetstream";
 import { nanos } from "@nats-io/nats-core";
 import type { RetryPolicy } from "../consumers/retry-policy.ts";
+import { refuseUncoveredSubjects } from "./subject-coverage.ts";
 
 /** A stream declared as code, beside the contracts whose events it stores. */
 export interface StreamSpec {
@@ -78,9 +79,11 @@ export async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Pro
     allow_atomic: true,
   };
   try {
-    const { config: current } = await jsm.streams.info(spec.name);
+    const { config: current, state } = await jsm.streams.info(spec.name);
     // An update is a write on the server: skip it when nothing would change (every start-up).
     if (hasSettings(current, config)) return;
+    if (state.messages > 0 && !hasSettings(current, { subjects: config.subjects }))
+      await refuseUncoveredSubjects(jsm, spec.name, config.subjects);
   } catch (err) {
     if (!isNotFound(err)) throw err;
     try {
