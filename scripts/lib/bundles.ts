@@ -1,4 +1,4 @@
-import { cpSync, rmSync } from "node:fs";
+import { cpSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { CARD_GATEWAY, DIST, ROOT, SERVICES, sourceEntry } from "./services.ts";
 
@@ -32,7 +32,9 @@ function foldersOf(name: BundledName): { from: string; to: string }[] {
  * Bundles each named process (all by default) into `<outDir>/<name>/src/main.js` (outDir: dist/),
  * with its migrations laid out beside it, replacing what was there. Minified; split, so that a
  * dynamic import (the libSQL store) stays a chunk loaded on demand rather than at start. Not
- * compiled to bytecode: that starts ~20 ms sooner but costs 2 MB more RSS per process. Throws with the bundler's messages when a build fails.
+ * compiled to bytecode: that starts ~20 ms sooner but costs 2 MB more RSS per process. Each is
+ * built beside its folder and moved in only once complete, so a failed build throws with the
+ * bundler's messages and leaves the last good bundle in place.
  */
 export async function buildBundles({
   names = BUNDLED,
@@ -44,10 +46,12 @@ export async function buildBundles({
   await Promise.all(
     names.map(async (name) => {
       const folder = join(outDir, name);
-      rmSync(folder, { recursive: true, force: true });
+      const next = join(outDir, `.${name}.next`);
+      rmSync(next, { recursive: true, force: true });
       const result = await Bun.build({
         entrypoints: [sourceEntry(name)],
-        outdir: join(folder, "src"),
+        outdir: join(next, "src"),
+        throw: false,
         target: "bun",
         // Names kept: error types in logs and frames in stack traces stay readable (0.3 MB of RSS).
         minify: { whitespace: true, syntax: true, identifiers: false },
@@ -55,8 +59,9 @@ export async function buildBundles({
         external: EXTERNAL,
       });
       if (!result.success) throw new AggregateError(result.logs, `bundling ${name} failed`);
-      for (const { from, to } of foldersOf(name))
-        cpSync(from, join(folder, to), { recursive: true });
+      for (const { from, to } of foldersOf(name)) cpSync(from, join(next, to), { recursive: true });
+      rmSync(folder, { recursive: true, force: true });
+      renameSync(next, folder);
     }),
   );
 }
