@@ -134,7 +134,12 @@ export class ProjectionTracker {
     }
     const waitingSince = Math.max(this.#lastCommitAt, this.#lagSince ?? now);
     if (lag > 0 && now - waitingSince >= this.#stallAfterMs) {
-      const reason = `stalled: ${lag} events not applied and nothing committed for ${Math.round((now - waitingSince) / 1_000)} s`;
+      const seconds = Math.round((now - waitingSince) / 1_000);
+      // A failure under way is the reason, even when the lag was there before it began.
+      const reason =
+        this.#trouble === undefined
+          ? `stalled: ${lag} events not applied and nothing committed for ${seconds} s`
+          : `stalled for ${seconds} s at sequence ${position}: ${this.#trouble}`;
       return { ...base, state: "stalled", ready: false, reason };
     }
     if (!this.#caughtUp)
